@@ -1,0 +1,123 @@
+# Developer entry points.  The two that matter:
+#   make demo   bring up a local Koji in ./demo and show how to use it
+#   make test   run the whole test suite (unit, hub on PostgreSQL, HTTP, CLI, interop)
+# Both install what is missing first: apt packages (only when run as root) and .venv.
+
+PYTHON ?= python3
+VENV ?= .venv
+VPY := $(VENV)/bin/python
+DEMO_DIR ?= demo
+# empty: the demo makes its own PostgreSQL cluster in $(DEMO_DIR)/pgdata
+DEMO_DSN ?=
+DEMO_PORT ?=
+PYTEST_ARGS ?=
+# parallel pytest workers (pytest-xdist); the suite mostly waits on PostgreSQL and on CLI
+# subprocesses, so use at least 4 even on small machines.  0 runs serially.
+PYTEST_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -lt 4 ] && n=4; \
+	[ $$n -gt 8 ] && n=8; echo $$n)
+KOJI_TEST_DSN ?= host=127.0.0.1 port=5432 user=postgres dbname=postgres
+export KOJI_TEST_DSN
+
+PIP_PACKAGES := psycopg2-binary mod_wsgi pytest pytest-xdist requests-gssapi Cheetah3 \
+	python-dateutil defusedxml flake8 rpm
+# what the venv was last built from; a change triggers a refresh
+VENV_KEY := $(shell cksum < setup.py | cut -d' ' -f1) $(sort $(PIP_PACKAGES))
+# wildcard keeps lint working before optional trees (plugins, www) exist
+LINT_PATHS := $(wildcard koji koji_cli hub plugins builder www util/koji-dev cli/koji tests setup.py)
+
+.PHONY: all deps venv demo demo-down test lint clean distclean
+
+all: venv
+
+# Install the Debian 12 packages that are missing (only as root; otherwise just list them):
+# Apache + headers (mod_wsgi builds against them), rpm with its Python bindings (reached
+# from the venv through the PyPI `rpm` shim), createrepo_c, Kerberos headers (gssapi) and
+# a KDC, a compiler and venv support, and PostgreSQL when there is no server.
+deps:
+	@missing=""; \
+	have() { command -v "$$1" >/dev/null 2>&1; }; \
+	have apache2 || [ -x /usr/sbin/apache2 ] || missing="$$missing apache2"; \
+	have apxs || [ -x /usr/bin/apxs2 ] || missing="$$missing apache2-dev"; \
+	have rpm || missing="$$missing rpm"; \
+	[ -d /usr/lib/python3/dist-packages/rpm ] || missing="$$missing python3-rpm"; \
+	have createrepo_c || missing="$$missing createrepo-c"; \
+	have krb5-config || missing="$$missing libkrb5-dev"; \
+	have krb5kdc || [ -x /usr/sbin/krb5kdc ] || missing="$$missing krb5-kdc"; \
+	have gcc || missing="$$missing gcc"; \
+	$(PYTHON) -c 'import ensurepip, sysconfig, os, sys; \
+	sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+	  2>/dev/null || missing="$$missing python3-venv python3-dev"; \
+	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || have postgres \
+	  || missing="$$missing postgresql"; \
+	have psql || missing="$$missing postgresql-client"; \
+	if [ -z "$$missing" ]; then \
+	  echo "deps: system packages present"; \
+	elif [ "$$(id -u)" = 0 ] && have apt-get; then \
+	  echo "deps: installing$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; \
+	else \
+	  echo "deps: missing packages:$$missing (run as root or install them yourself)" >&2; \
+	fi
+
+# .venv with the project in editable mode (kojihub resolves to hub/kojihub) and the tools.
+venv:
+	@if [ "$$(cat $(VENV)/.stamp 2>/dev/null)" != "$(VENV_KEY)" ]; then \
+	  set -e; \
+	  [ -x $(VPY) ] || $(PYTHON) -m venv $(VENV); \
+	  echo "venv: installing the project and $(PIP_PACKAGES)"; \
+	  $(VPY) -m pip install -q --disable-pip-version-check --upgrade pip; \
+	  $(VPY) -m pip install -q --disable-pip-version-check -e . $(PIP_PACKAGES); \
+	  $(VPY) -c 'import koji, kojihub, koji_cli, psycopg2, rpm, xdist' \
+	    || { echo "venv: imports failed" >&2; exit 1; }; \
+	  echo "$(VENV_KEY)" > $(VENV)/.stamp; \
+	fi
+
+demo: deps venv
+	$(VPY) util/koji-dev up --dir $(DEMO_DIR) $(if $(DEMO_DSN),--dsn '$(DEMO_DSN)') \
+	  $(if $(DEMO_PORT),--port $(DEMO_PORT)) --quiet
+	@eval "$$($(VPY) util/koji-dev env --dir $(DEMO_DIR))"; \
+	koji() { echo "+ koji $$*"; $(VPY) cli/koji -c "$$KOJI_CONFIG" -p "$$KOJI_PROFILE" \
+	  --user "$$KOJI_ADMIN_USER" --password "$$KOJI_ADMIN_PASSWORD" "$$@"; }; \
+	set -e; \
+	koji hello; \
+	koji call getAPIVersion; \
+	koji list-permissions; \
+	koji list-permissions --mine; \
+	koji list-users; \
+	koji call getHost "$$KOJI_BUILDER_NAME"; \
+	out=$$(koji make-task sleep 1); echo "$$out"; \
+	koji watch-task "$${out##* }"; \
+	echo; \
+	echo "The demo Koji runs at $$KOJI_HUB_URL (files in $(DEMO_DIR)/)."; \
+	echo "Its builder kojid runs as host $$KOJI_BUILDER_NAME" \
+	  "(log $(DEMO_DIR)/kojid.log); RPM builds come with the build task handlers."; \
+	echo "Use it from a shell:"; \
+	echo '  eval "$$(util/koji-dev env --dir $(DEMO_DIR))"'; \
+	echo '  .venv/bin/koji -c $$KOJI_CONFIG -p $$KOJI_PROFILE \'; \
+	echo '      --user $$KOJI_ADMIN_USER --password $$KOJI_ADMIN_PASSWORD hello'; \
+	echo "Status: util/koji-dev status --dir $(DEMO_DIR);" \
+	  "stop: util/koji-dev down --dir $(DEMO_DIR) (or make demo-down)."; \
+	echo "Environment:"; \
+	$(VPY) util/koji-dev env --dir $(DEMO_DIR) | sed 's/^/  /'
+
+demo-down:
+	@if [ -f $(DEMO_DIR)/koji-dev.json ]; then $(VPY) util/koji-dev down --dir $(DEMO_DIR); fi
+
+test: deps venv
+	$(VPY) -m pytest -q $(if $(filter-out 0,$(PYTEST_JOBS)),-n $(PYTEST_JOBS)) \
+	  $(PYTEST_ARGS) tests
+	$(VPY) -m flake8 $(LINT_PATHS)
+
+lint: venv
+	$(VPY) -m flake8 $(LINT_PATHS)
+
+# Stops and removes the demo (and its database), and build leftovers; keeps .venv.
+clean:
+	@if [ -f $(DEMO_DIR)/koji-dev.json ] && [ -x $(VPY) ]; then \
+	  $(VPY) util/koji-dev down --purge --dir $(DEMO_DIR) || true; fi
+	rm -rf $(DEMO_DIR) build dist .pytest_cache *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

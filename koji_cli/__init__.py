@@ -1,0 +1,1 @@
+"""Command line client for Koji: option handling, shared helpers and command handlers."""

@@ -1,0 +1,243 @@
+"""Helpers shared by the CLI front end, the command handlers and CLI plugins.
+
+Plugins import these names from ``koji_cli.lib``, so the names and call signatures
+follow the upstream client.
+"""
+import optparse
+import os
+import socket
+import sys
+import time
+
+import requests
+
+import koji
+
+# The words accepted as an alias of ``moshimoshi``; the command also greets with one.
+greetings = (
+    'hello', 'hi', 'yo', "what's up", "g'day", 'back to work', 'howdy', 'bonjour',
+    'hallo', 'ciao', 'hola', 'ol\u00e1', 'dobr\u00fd den', 'zdravstvuite',
+    'g\u00f3\u00f0an daginn', 'hej', 'tervehdys', 'gr\u00fcezi',
+    'c\u00e9ad m\u00edle f\u00e1ilte', 'hyl\u00f4', 'bun\u0103 ziua', 'j\u00f3 napot',
+    'dobre dan', '\u4f60\u597d', '\u3053\u3093\u306b\u3061\u306f',
+    '\u0928\u092e\u0938\u094d\u0915\u093e\u0930', '\uc548\ub155\ud558\uc138\uc694',
+)
+
+# Help listing sections: key is the ``[key]`` docstring prefix of a handler.
+categories = {
+    'admin': 'admin commands',
+    'bind': 'bind commands',
+    'build': 'build commands',
+    'download': 'download commands',
+    'info': 'info commands',
+    'misc': 'miscellaneous commands',
+    'monitor': 'monitor commands',
+    'search': 'search commands',
+}
+
+# Literal words that arg_filter turns into Python constants.
+ARGMAP = {
+    'None': None,
+    'True': True,
+    'False': False,
+}
+
+_USAGE_TAIL = "(Specify the --help global option for a list of other help options)"
+
+
+def get_usage_str(usage):
+    """Append the pointer to global help that every command's usage text carries."""
+    return usage + "\n" + _USAGE_TAIL
+
+
+def get_epilog_str(progname=None):
+    """Text that ends the global --help and the ``help`` listing.
+
+    It starts and ends with a newline, as the listing strips only the final one.
+    """
+    if progname is None:
+        progname = os.path.basename(sys.argv[0]) or 'koji'
+    names = ', '.join(sorted(list(categories) + ['all']))
+    lines = [
+        '',
+        'Try "%s --help" for help about global options' % progname,
+        'Try "%s help" to get all available commands' % progname,
+        'Try "%s <command> --help" for help about the options of a particular command'
+        % progname,
+        'Try "%s help <category>" to get commands under a particular category' % progname,
+        'Available categories are: %s' % names,
+        '',
+    ]
+    return '\n'.join(lines)
+
+
+def warn(msg):
+    """Report a non-fatal problem on stderr."""
+    sys.stderr.write(msg + "\n")
+    sys.stderr.flush()
+
+
+def error(msg=None, code=1):
+    """Report a fatal problem on stderr and leave with ``code``."""
+    if msg:
+        sys.stderr.write(msg + "\n")
+        sys.stderr.flush()
+    sys.exit(code)
+
+
+def arg_filter(arg, parse_json=False):
+    """Turn a command line word into the value a hub call most likely wants.
+
+    Numbers become numbers and None/True/False become constants; optionally JSON is
+    tried; anything else stays a string.
+    """
+    for convert in (int, float):
+        try:
+            return convert(arg)
+        except ValueError:
+            pass
+    if arg in ARGMAP:
+        return ARGMAP[arg]
+    if parse_json:
+        import json
+        try:
+            return json.loads(arg)
+        except ValueError:
+            pass
+    return arg
+
+
+def ensure_connection(session, options=None):
+    """Make sure the hub answers before an anonymous command does its work.
+
+    With ``force_auth`` the caller wants a real login even for read-only commands.
+    """
+    if options is not None and getattr(options, 'force_auth', False):
+        activate_session(session, options)
+        return
+    try:
+        ret = session.getAPIVersion()
+    except requests.exceptions.ConnectionError:
+        error("Error: Unable to connect to server")
+    if ret != koji.API_VERSION:
+        warn("WARNING: The server is at API version %d and the client is at %d"
+             % (ret, koji.API_VERSION))
+
+
+def _is_file(path):
+    return bool(path) and os.path.isfile(path)
+
+
+def activate_session(session, options):
+    """Log in with the first method the options allow, then check the connection."""
+    if session.logged_in:
+        return
+    authtype = getattr(options, 'authtype', None)
+    noauth = authtype == 'noauth' or bool(getattr(options, 'noauth', False))
+    runas = getattr(options, 'runas', None)
+    if noauth:
+        pass
+    elif authtype == 'ssl' or (_is_file(getattr(options, 'cert', None)) and authtype is None):
+        session.ssl_login(options.cert, None, options.serverca, proxyuser=runas)
+    elif authtype == 'password' or (getattr(options, 'user', None) and authtype is None):
+        session.login()
+    elif authtype == 'kerberos' or authtype is None:
+        principal = getattr(options, 'principal', None)
+        try:
+            if principal:
+                session.gssapi_login(principal=principal, keytab=options.keytab,
+                                     proxyuser=runas)
+            else:
+                session.gssapi_login(proxyuser=runas)
+        except socket.error as e:
+            detail = e.args[1] if len(e.args) > 1 else e
+            warn("Could not connect to Kerberos authentication service: %s" % detail)
+    if not noauth and not session.logged_in:
+        error("Unable to log in, no authentication methods available")
+    ensure_connection(session)
+    if getattr(options, 'debug', False):
+        print("successfully connected to hub")
+
+
+def _running_in_bg():
+    """True when we should not draw progress bars or watch tasks interactively."""
+    try:
+        return (not os.isatty(0)) or (os.getpgrp() != os.tcgetpgrp(0))
+    except OSError:
+        return True
+
+
+def _format_size(size):
+    """Human readable size with two decimals, as the progress lines show it."""
+    for limit, unit in ((1024 ** 3, 'GiB'), (1024 ** 2, 'MiB'), (1024, 'KiB')):
+        if size >= limit:
+            return "%0.2f %s" % (float(size) / limit, unit)
+    return "%0.2f B" % size
+
+
+def _format_secs(t):
+    """Elapsed time as HH:MM:SS."""
+    t = int(t)
+    return "%02d:%02d:%02d" % (t // 3600, (t % 3600) // 60, t % 60)
+
+
+def _progress_callback(uploaded, total, piece, time, total_time):
+    """Upload progress bar; fits ClientSession's upload callback signature."""
+    fraction = float(uploaded) / float(total) if total else 0.0
+    if not time:
+        speed = "- B/sec"
+    elif uploaded == total:
+        # finished: show the average over the whole upload
+        speed = _format_size(float(total) / float(total_time)) + "/sec"
+    else:
+        speed = _format_size(float(piece) / float(time)) + "/sec"
+    bar = '=' * int(fraction * 36)
+    sys.stdout.write("[% -36s] % 4s % 8s % 10s % 14s\r" % (
+        bar, "%02d%%" % (fraction * 100), _format_secs(total_time),
+        _format_size(uploaded), speed))
+    sys.stdout.flush()
+
+
+def list_task_output_all_volumes(session, task_id):
+    """Map each output file of a task to its volumes, also against old hubs.
+
+    Hubs without the ``all_volumes`` flag only know the default volume.
+    """
+    try:
+        return session.listTaskOutput(task_id, all_volumes=True)
+    except koji.ParameterError as e:
+        if 'all_volumes' not in str(e):
+            raise
+    return dict((name, ['DEFAULT']) for name in session.listTaskOutput(task_id))
+
+
+def _check_time(option, opt, value):
+    """optparse checker for type 'time': a unix timestamp or any date dateutil reads."""
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        import dateutil.parser
+        when = dateutil.parser.parse(value)
+    except Exception:
+        raise optparse.OptionValueError(
+            "option %s: invalid time specification: %r" % (opt, value))
+    return time.mktime(when.timetuple())
+
+
+class TimeOption(optparse.Option):
+    """An optparse Option that also knows ``type='time'`` (value becomes a float ts)."""
+
+    TYPES = optparse.Option.TYPES + ('time',)
+    TYPE_CHECKER = dict(optparse.Option.TYPE_CHECKER, time=_check_time)
+
+    @classmethod
+    def get_help(cls):
+        return "time is a unix timestamp or a date/time dateutil can parse, " \
+            "e.g. \"2020-12-31 12:35\""
+
+
+# the watchers are public API of this module (scripts import watch_tasks from here)
+from koji_cli.watch import (  # noqa: E402,F401
+    TaskWatcher, display_task_results, display_tasklist_status, watch_logs, watch_tasks)

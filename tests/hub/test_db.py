@@ -1,0 +1,201 @@
+"""The hub's database layer against a real PostgreSQL database built from schema.sql."""
+import threading
+
+import psycopg2
+import pytest
+
+import koji
+from koji.context import context
+from kojihub import db
+
+
+@pytest.fixture
+def cnx(test_db):
+    """A request-like context: db options provided, connection open, no session."""
+    context._threadclear()
+    db.provideDBopts(dsn=test_db['dsn'])
+    context.cnx = db.connect()
+    yield context.cnx
+    context.cnx.rollback()
+    context.cnx.close()
+    context._threadclear()
+
+
+def _add_user(name):
+    db.InsertProcessor('users', data={'name': name, 'status': 0, 'usertype': 0}).execute()
+    return db._singleValue('SELECT id FROM users WHERE name = %(name)s', {'name': name})
+
+
+def test_query_processor_basics(cnx):
+    for name in ('carol', 'alice', 'bob'):
+        _add_user(name)
+    query = db.QueryProcessor(columns=['id', 'name'], tables=['users'],
+                              clauses=['name LIKE %(pat)s'], values={'pat': '%'},
+                              opts={'order': 'name'})
+    rows = query.execute()
+    assert [r['name'] for r in rows] == ['alice', 'bob', 'carol']
+    assert sorted(rows[0]) == ['id', 'name']
+
+    desc = db.QueryProcessor(columns=['name'], tables=['users'], opts={'order': '-name'})
+    assert [r['name'] for r in desc.execute()] == ['carol', 'bob', 'alice']
+
+    count = db.QueryProcessor(columns=['id'], tables=['users'], opts={'countOnly': True})
+    assert count.execute() == 3
+
+    page = db.QueryProcessor(columns=['name'], tables=['users'],
+                             opts={'order': 'name', 'offset': 1, 'limit': 1})
+    assert page.execute() == [{'name': 'bob'}]
+
+
+def test_query_processor_aliases_aslist_and_transform(cnx):
+    _add_user('zed')
+    query = db.QueryProcessor(columns=['users.name', 'users.id'], aliases=['user_name', 'id'],
+                              tables=['users'], opts={'asList': True})
+    rows = query.execute()
+    # asList orders columns by alias name
+    assert isinstance(rows[0], list) and isinstance(rows[0][0], int) and rows[0][1] == 'zed'
+
+    upper = db.QueryProcessor(columns=['name'], tables=['users'],
+                              transform=lambda r: {'name': r['name'].upper()})
+    assert upper.execute() == [{'name': 'ZED'}]
+
+
+def test_query_processor_rejects_unknown_order(cnx):
+    query = db.QueryProcessor(columns=['name'], tables=['users'],
+                              opts={'order': 'name; DROP TABLE users'})
+    with pytest.raises(koji.ParameterError):
+        query.execute()
+    with pytest.raises(koji.ParameterError):
+        db.QueryProcessor(columns=['name'], tables=['users'], opts={'limit': 'x'})
+
+
+def test_execute_one_and_single_value(cnx):
+    _add_user('one')
+    _add_user('two')
+    query = db.QueryProcessor(columns=['name'], tables=['users'],
+                              clauses=['name = %(n)s'], values={'n': 'one'})
+    assert query.executeOne() == {'name': 'one'}
+    assert query.singleValue() == 'one'
+    none = db.QueryProcessor(columns=['name'], tables=['users'], clauses=['FALSE'])
+    assert none.executeOne() is None
+    with pytest.raises(koji.GenericError):
+        none.executeOne(strict=True)
+    many = db.QueryProcessor(columns=['name'], tables=['users'])
+    with pytest.raises(koji.GenericError):
+        many.executeOne(strict=True)
+
+
+def test_joins_get_join_keyword(cnx):
+    uid = _add_user('joiner')
+    db._dml("INSERT INTO user_krb_principals (user_id, krb_principal) "
+            "VALUES (%(u)s, 'joiner@EXAMPLE.COM')", {'u': uid})
+    query = db.QueryProcessor(
+        columns=['users.name', 'krb_principal'], aliases=['name', 'krb'],
+        tables=['users'], joins=['user_krb_principals ON users.id = user_id'])
+    assert query.execute() == [{'krb': 'joiner@EXAMPLE.COM', 'name': 'joiner'}]
+    left = db.QueryProcessor(
+        columns=['users.name', 'krb_principal'], aliases=['name', 'krb'], tables=['users'],
+        joins=['LEFT OUTER JOIN user_krb_principals ON users.id = user_id'])
+    assert len(left.execute()) == 1
+
+
+def test_event_shared_within_call_and_versioning(cnx):
+    uid = _add_user('versioned')
+    context.event_id = None
+    first = db.get_event()
+    assert db.get_event() == first
+    perm = db._singleValue("SELECT id FROM permissions WHERE name = 'admin'")
+    ins = db.InsertProcessor('user_perms', data={'user_id': uid, 'perm_id': perm})
+    ins.make_create(user_id=uid)
+    ins.execute()
+    assert ins.dup_check()
+    assert context.commit_pending
+
+    context.event_id = None
+    upd = db.UpdateProcessor('user_perms', clauses=['user_id = %(uid)s'], values={'uid': uid})
+    upd.make_revoke(user_id=uid)
+    assert upd.execute() == 1
+    row = db._singleRow('SELECT create_event, revoke_event, active FROM user_perms',
+                        {}, ['create', 'revoke', 'active'])
+    assert row['create'] == first and row['revoke'] > first and row['active'] is None
+    # revoking again touches nothing: only active rows are revoked
+    again = db.UpdateProcessor('user_perms', clauses=['user_id = %(uid)s'],
+                               values={'uid': uid})
+    again.make_revoke(user_id=uid)
+    assert again.execute() == 0
+
+
+def test_make_create_needs_login(cnx):
+    class Anonymous(object):
+        def assertLogin(self):
+            raise koji.ActionNotAllowed('you must be logged in for this operation')
+    context.session = Anonymous()
+    ins = db.InsertProcessor('user_perms', data={'user_id': 1, 'perm_id': 1})
+    with pytest.raises(koji.ActionNotAllowed):
+        ins.make_create()
+
+
+def test_savepoint_rollback_keeps_earlier_work(cnx):
+    _add_user('kept')
+    savepoint = db.Savepoint('sp_test')
+    _add_user('dropped')
+    savepoint.rollback()
+    names = [r['name'] for r in db.QueryProcessor(columns=['name'], tables=['users']).execute()]
+    assert names == ['kept']
+    with pytest.raises(koji.GenericError):
+        db.Savepoint('bad name; x')
+
+
+def test_bulk_insert_batches(cnx):
+    rows = [{'name': 'pkg%04d' % i} for i in range(2500)]
+    bulk = db.BulkInsertProcessor('package', data=rows, batch=1000)
+    assert bulk.execute() == 2500
+    assert db._singleValue('SELECT count(*) FROM package') == 2500
+    bad = db.BulkInsertProcessor('package', data=[{'name': 'x'}, {'id': 5}])
+    with pytest.raises(koji.GenericError):
+        bad.execute()
+
+
+def test_delete_and_multirow(cnx):
+    for name in ('d1', 'd2'):
+        _add_user(name)
+    rows = db._multiRow('SELECT name FROM users ORDER BY name', {}, ['name'])
+    assert rows == [{'name': 'd1'}, {'name': 'd2'}]
+    assert db.DeleteProcessor('users', clauses=['name = %(n)s'], values={'n': 'd1'}).execute() == 1
+    assert db._singleValue('SELECT count(*) FROM users') == 1
+
+
+def test_nextval_and_locks(cnx, test_db):
+    first = db.nextval('package_id_seq')
+    assert db.nextval('package_id_seq') == first + 1
+    assert db.currval('package_id_seq') == first + 1
+    assert db.db_lock('scheduler', wait=False) is True
+    with pytest.raises(koji.LockError):
+        db.db_lock('no-such-lock')
+
+    # a second connection cannot take the held lock without waiting
+    other = psycopg2.connect(test_db['dsn'])
+    cur = other.cursor()
+    cur.execute("SELECT name FROM locks WHERE name = 'scheduler' FOR UPDATE SKIP LOCKED")
+    assert cur.fetchone() is None
+    other.rollback()
+    other.close()
+
+
+def test_connection_reused_per_thread_and_rolled_back(cnx):
+    _add_user('uncommitted')
+    again = db.connect()
+    assert again.cnx is cnx.cnx
+    # reuse discards what the previous request left uncommitted
+    context.cnx = again
+    assert db._singleValue('SELECT count(*) FROM users') == 0
+
+    seen = []
+
+    def worker():
+        seen.append(db.connect().cnx)
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert seen[0] is not cnx.cnx
+    seen[0].close()
