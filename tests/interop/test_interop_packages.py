@@ -5,76 +5,17 @@ changes state runs once per client on two twin worlds built the same way (their 
 differ only by a suffix of equal length), and the outputs are compared after the suffix
 is replaced; ids the hub hands out are the only other thing normalized.
 """
-import os
 import re
-import subprocess
-import sys
-import uuid
 
 import pytest
 
 import koji
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OUR_KOJI = os.path.join(ROOT, 'cli', 'koji')
-LOG_PREFIX = re.compile(r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ', re.M)
-
-
-def suffix():
-    return uuid.uuid4().hex[:8]
-
-
-class Clients(object):
-    """One command line through both clients, same profile and credentials."""
-
-    def __init__(self, upstream, hub, home):
-        self.upstream = upstream
-        self.hub = hub
-        self.env = {'HOME': home}
-
-    def _args(self, args, noauth):
-        base = ['-c', self.hub.config_file, '-p', self.hub.profile]
-        if noauth:
-            return base + ['--noauth'] + list(args)
-        return base + ['--authtype', 'password', '--user', self.hub.admin_user,
-                       '--password', self.hub.admin_password] + list(args)
-
-    def theirs(self, *args, noauth=False):
-        return self.upstream.run(*self._args(args, noauth), env=self.env)
-
-    def ours(self, *args, noauth=False):
-        return subprocess.run([sys.executable, OUR_KOJI] + self._args(args, noauth),
-                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, universal_newlines=True, timeout=120,
-                              env=self.upstream.env(self.env), cwd='/')
-
-
-USAGE_EXTRA = re.compile(r'^(Usage: [^\n]*\n)(?:(?!\(Specify)[^\n]*\n)+', re.M)
-
-
-def norm(res, replace=()):
-    """rc, stdout and stderr with log timestamps and the world suffix evened out.
-
-    Extra usage paragraphs are help text, which we word our own way; they are dropped.
-    """
-    out, err = res.stdout, LOG_PREFIX.sub('', res.stderr)
-    err = USAGE_EXTRA.sub(r'\1', err)
-    for old, new in replace:
-        out, err = out.replace(old, new), err.replace(old, new)
-    return res.returncode, out, err
-
-
-def show(theirs, ours):
-    """Both results in full, for the assertion message."""
-    fmt = '%s rc=%s\n--stdout--\n%s--stderr--\n%s'
-    return '\n'.join(fmt % (who, r.returncode, r.stdout, r.stderr)
-                     for who, r in (('THEIRS', theirs), ('OURS', ours)))
+from tests.interop.compare import norm, show, suffix
 
 
 @pytest.fixture(scope='module')
-def clients(upstream_koji, hub_server, tmp_path_factory):
-    home = str(tmp_path_factory.mktemp('interop-pkg-home'))
-    return Clients(upstream_koji, hub_server, home)
+def clients(interop_clients):
+    return interop_clients
 
 
 @pytest.fixture(scope='module')
@@ -136,7 +77,7 @@ def same_read(clients, *args, noauth=True):
     """Run a read-only command through both clients and expect identical results."""
     theirs = clients.theirs(*args, noauth=noauth)
     ours = clients.ours(*args, noauth=noauth)
-    assert norm(ours) == norm(theirs), show(theirs, ours)
+    assert norm(ours, usage_extra=True) == norm(theirs, usage_extra=True), show(theirs, ours)
     return theirs
 
 
@@ -145,7 +86,8 @@ def same_write(clients, twins, *template, ids=False):
     (a, b) = twins
     theirs = clients.theirs(*[arg.format(s=a) for arg in template])
     ours = clients.ours(*[arg.format(s=b) for arg in template])
-    t, o = norm(theirs, [(a, 'S')]), norm(ours, [(b, 'S')])
+    t = norm(theirs, replace=[(a, 'S')], usage_extra=True)
+    o = norm(ours, replace=[(b, 'S')], usage_extra=True)
     if ids:
         t, o = [tuple(re.sub(r'\d+', 'N', x) if isinstance(x, str) else x for x in r)
                 for r in (t, o)]

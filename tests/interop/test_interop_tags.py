@@ -5,101 +5,19 @@ state run once per client, each on its own "world" of objects built the same way
 names of the two worlds differ only by a suffix of equal length, which is evened out
 before comparing, together with the ids, event ids and times the hub hands out.
 """
-import os
-import re
-import subprocess
-import sys
-import uuid
-
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OUR_KOJI = os.path.join(ROOT, 'cli', 'koji')
-LOG_PREFIX = re.compile(r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ', re.M)
-ASCTIME = re.compile(r'[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}')
-IDS = re.compile(r'(\(|\[|eid |event )\d+(\)|\]| )')
-# upstream's list-tag-inheritance usage carries a help paragraph we word differently
-USAGE_BODY = re.compile(r'^Usage: .*?\n\n(?=koji: error:)', re.S)
-
-
-class Clients(object):
-    """Runs one command line through upstream's client or ours, as admin by default."""
-
-    def __init__(self, upstream, hub, home):
-        self.upstream = upstream
-        self.hub = hub
-        self.env = {'HOME': home}
-
-    def _args(self, args, noauth):
-        base = ['-c', self.hub.config_file, '-p', self.hub.profile]
-        if noauth:
-            return base + ['--noauth'] + list(args)
-        return base + ['--authtype', 'password', '--user', self.hub.admin_user,
-                       '--password', self.hub.admin_password] + list(args)
-
-    def run(self, who, *args, noauth=False):
-        if who == 'theirs':
-            return self.upstream.run(*self._args(args, noauth), env=self.env)
-        return subprocess.run([sys.executable, OUR_KOJI] + self._args(args, noauth),
-                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, universal_newlines=True, timeout=120,
-                              env=self.upstream.env(self.env), cwd='/')
+from tests.interop.compare import same, twin
 
 
 @pytest.fixture(scope='module')
-def clients(upstream_koji, hub_server, tmp_path_factory):
-    return Clients(upstream_koji, hub_server, str(tmp_path_factory.mktemp('interop-home')))
+def clients(interop_clients):
+    return interop_clients
 
 
 @pytest.fixture(scope='module')
 def hub_methods(hub_server):
     return set(hub_server.call('system.listMethods'))
-
-
-def norm(res, world=None, ids=False, usage=False):
-    out, err = res.stdout, LOG_PREFIX.sub('', res.stderr)
-    if world:
-        out, err = out.replace(world, 'WORLD'), err.replace(world, 'WORLD')
-    if ids:
-        out = ASCTIME.sub('TIME', IDS.sub(r'\1N\2', out))
-    if usage:
-        err = USAGE_BODY.sub('Usage: ...\n\n', err)
-    return res.returncode, out, err
-
-
-def same(clients, *args, noauth=False, usage=False):
-    """A read-only command gives the same result through both clients."""
-    theirs = norm(clients.run('theirs', *args, noauth=noauth), usage=usage)
-    ours = norm(clients.run('ours', *args, noauth=noauth), usage=usage)
-    assert ours == theirs
-    return theirs
-
-
-class World(object):
-    """Names with a per-client suffix; ``run`` sends a command through that client."""
-
-    def __init__(self, clients, who):
-        self.clients = clients
-        self.who = who
-        self.sfx = uuid.uuid4().hex[:8]
-
-    def n(self, name):
-        return '%s-%s' % (name, self.sfx)
-
-    def run(self, *args, **kw):
-        return self.clients.run(self.who, *args, **kw)
-
-
-def twin(clients, script, ids=False):
-    """Run script(world) in two worlds (theirs, ours); the outputs must match."""
-    results = {}
-    for who in ('theirs', 'ours'):
-        world = World(clients, who)
-        results[who] = [norm(res, world.sfx, ids=ids) for res in script(world)]
-    assert len(results['ours']) == len(results['theirs'])
-    for theirs, ours in zip(results['theirs'], results['ours']):
-        assert ours == theirs
-    return results['theirs']
 
 
 def build_tags(w):
