@@ -23,7 +23,8 @@ PIP_PACKAGES := psycopg2-binary mod_wsgi pytest pytest-xdist requests-gssapi Che
 # what the venv was last built from; a change triggers a refresh
 VENV_KEY := $(shell cksum < setup.py | cut -d' ' -f1) $(sort $(PIP_PACKAGES))
 # wildcard keeps lint working before optional trees (plugins, www) exist
-LINT_PATHS := $(wildcard koji koji_cli hub plugins builder www util/koji-dev cli/koji tests setup.py)
+LINT_PATHS := $(wildcard koji koji_cli hub plugins builder builder/kojid www util/koji-dev \
+  util/bench-* cli/koji tests setup.py)
 
 .PHONY: all deps venv demo demo-down test lint clean distclean
 
