@@ -170,47 +170,54 @@ def read_tagged_builds(tag, event=None, inherit=False, latest=False, package=Non
     if not pkg_ids:
         return []
     fields = list(TAGGED_FIELDS)
-    joins = list(_TAGGED_JOINS)
+    # joins the filters need; the picking step of latest=True reads only these
+    filter_joins = ['JOIN build ON build.id = tag_listing.build_id']
     clauses = [eventCondition(event, 'tag_listing'), 'build.pkg_id = ANY(%(pkg_ids)s)']
     values = {'tag_ids': tag_ids, 'pkg_ids': pkg_ids}
     if owner is not None:
         if _is_int(owner):
-            clauses.append('owner.id = %(owner)s')
+            clauses.append('build.owner = %(owner)s')
         else:
+            filter_joins.append('JOIN users AS owner ON owner.id = build.owner')
             clauses.append('owner.name = %(owner)s')
         values['owner'] = owner
     if draft is not None:
         clauses.append('build.draft = %(draft)s')
         values['draft'] = bool(draft)
     if prefix:
+        filter_joins.append('JOIN package ON package.id = build.pkg_id')
         clauses.append("lower(package.name) LIKE lower(%(prefix)s)")
         values['prefix'] = _like_prefix(prefix)
+    type_joins = []
     if type is None:
         pass
     elif type == 'maven':
-        joins.append('JOIN maven_builds ON maven_builds.build_id = build.id')
+        type_joins.append('JOIN maven_builds ON maven_builds.build_id = build.id')
         fields += [('maven_builds.group_id', 'maven_group_id'),
                    ('maven_builds.artifact_id', 'maven_artifact_id'),
                    ('maven_builds.version', 'maven_version')]
     elif type == 'win':
-        joins.append('JOIN win_builds ON win_builds.build_id = build.id')
+        type_joins.append('JOIN win_builds ON win_builds.build_id = build.id')
         fields.append(('win_builds.platform', 'platform'))
     elif type == 'image':
-        joins.append('JOIN image_builds ON image_builds.build_id = build.id')
+        type_joins.append('JOIN image_builds ON image_builds.build_id = build.id')
     else:
         btype = lookup_name('btype', type, strict=False)
         if btype is None:
             raise koji.GenericError('unsupported build type: %s' % type)
-        joins.append('JOIN build_types ON build_types.build_id = build.id '
-                     'AND build_types.btype_id = %(btype_id)s')
+        type_joins.append('JOIN build_types ON build_types.build_id = build.id '
+                          'AND build_types.btype_id = %(btype_id)s')
         values['btype_id'] = btype['id']
+    filter_joins += type_joins
+    joins = list(_TAGGED_JOINS) + type_joins
     if extra:
         fields.append(('build.extra', 'extra'))
     aliases = [alias for _, alias in fields]
     select = ', '.join('%s AS "%s"' % pair for pair in fields)
     # inh.pos is the tag's place in the inheritance order (1 = the tag itself)
-    source = ('tag_listing JOIN unnest(%(tag_ids)s::integer[]) WITH ORDINALITY '
-              'AS inh(tag_id, pos) ON inh.tag_id = tag_listing.tag_id ' + ' '.join(joins))
+    inh = ('tag_listing JOIN unnest(%(tag_ids)s::integer[]) WITH ORDINALITY '
+           'AS inh(tag_id, pos) ON inh.tag_id = tag_listing.tag_id ')
+    source = inh + ' '.join(joins)
     where = ' AND '.join(['tag_listing.tag_id = ANY(%(tag_ids)s)'] + clauses)
     outer_order = 'ORDER BY "_pos", "create_event" DESC, "build_id" DESC'
     rank_order = 'inh.pos, tag_listing.create_event DESC, build.id DESC'
@@ -223,7 +230,8 @@ def read_tagged_builds(tag, event=None, inherit=False, latest=False, package=Non
                'tag_listing.tag_id, tag_listing.build_id, tag_listing.create_event, inh.pos '
                'FROM %s WHERE %s ORDER BY build.pkg_id, %s) AS picked %s '
                'ORDER BY picked.pos, picked.create_event DESC, picked.build_id DESC'
-               % (outer_select, source, where, rank_order, outer_joins))
+               % (outer_select, inh + ' '.join(filter_joins), where, rank_order,
+                  outer_joins))
     elif latest:
         values['latest'] = latest
         sql = ('SELECT * FROM (SELECT %s, inh.pos AS "_pos", row_number() OVER '

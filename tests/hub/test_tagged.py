@@ -74,6 +74,14 @@ def test_keys_order_and_faults(tree, admin, new_request):
     assert nvrs(api.listTagged('root', owner='root')) == nvrs(rows)
     assert api.listTagged('root', owner='bob') == []
     assert api.listTagged('root', draft=True) == []
+    # the filters also apply where latest=True picks one build per package
+    assert nvrs(api.listTagged('root', latest=True, prefix='BA')) == ['bar-1-1']
+    assert nvrs(api.listTagged('root', latest=True, owner='root')) == ['foo-2-1', 'bar-1-1']
+    owner_id = rows[0]['owner_id']
+    assert nvrs(api.listTagged('root', latest=True, owner=owner_id)) == ['foo-2-1', 'bar-1-1']
+    assert api.listTagged('root', latest=True, owner='bob') == []
+    assert api.listTagged('root', latest=True, type='maven') == []
+    assert api.listTagged('root', latest=True, type='rpm') == []  # no rpms imported
     with pytest.raises(koji.GenericError):
         api.listTagged('nosuch')
     assert api.listTagged('nosuch', strict=False) == []
