@@ -24,29 +24,38 @@ _INSERT_FIELDS = ('pkg_id', 'version', 'release', 'epoch', 'draft', 'state', 'vo
 
 
 def check_volume_policy(data, strict=False, default=None):
-    """{'id', 'name'} of the volume the volume policy picks for a build.
+    """{'id', 'name'} of the volume the volume policy picks for the data, or None.
 
-    A missing, unmatched or unknown result falls back to ``default`` (DEFAULT when not
-    given) unless strict, which raises instead.
+    A policy error, an unknown volume or no match falls back to ``default`` (a volume
+    name or id) when given; with nothing usable the answer is None, or a GenericError
+    when strict.
     """
     from .policy import eval_policy
     result = None
     try:
         result = eval_policy('volume', data)
-    except koji.GenericError:
+    except Exception:
+        logger.error('volume policy failed', exc_info=True)
         if strict:
             raise
-        logger.warning('volume policy failed', exc_info=True)
-    if result:
-        vol = lookup_name('volume', result.split()[0], strict=False)
+    if result is not None:
+        vol = lookup_name('volume', result, strict=False)
         if vol is not None:
             return vol
         if strict:
-            raise koji.GenericError('Policy returned unknown volume: %s' % result)
-        logger.error('Volume policy returned unknown volume %s, using default', result)
-    elif strict:
+            raise koji.GenericError('Policy returned no such volume: %s' % result)
+        logger.error('volume policy gave an unknown volume: %s', result)
+    if default is not None:
+        vol = lookup_name('volume', default, strict=False)
+        if vol is not None:
+            return vol
+        if strict:
+            raise koji.GenericError('Invalid default volume: %s' % default)
+        logger.error('invalid default volume: %s', default)
+    if strict:
         raise koji.GenericError('No volume policy match')
-    return lookup_name('volume', default or 'DEFAULT', strict=True)
+    logger.warning('no volume policy match')
+    return None
 
 
 def new_typed_build(binfo, btype):
@@ -184,7 +193,91 @@ def create_empty_build(name, version, release, epoch, owner=None, draft=False):
     return new_build(data)
 
 
+def _build_for_type(build_info, btype):
+    """The build a create*Build call gives a type: looked up, or made from an NVR dict.
+
+    Drafts stay plain builds; only a real build can carry maven/win/image facts.
+    """
+    binfo = get_build(build_info, strict=not isinstance(build_info, dict))
+    if binfo is None:
+        data = {}
+        for key in ('name', 'version', 'release', 'epoch'):
+            if key not in build_info:
+                raise koji.GenericError('No %s value for build' % key)
+            data[key] = build_info[key]
+        binfo = get_build(new_build(data), strict=True)
+    if binfo.get('draft'):
+        raise koji.GenericError('Cannot make draft build %s a %s build' % (binfo['nvr'], btype))
+    return binfo
+
+
+def _typed_row(table, build_id):
+    return QueryProcessor(columns=['*'], tables=[table], clauses=['build_id = %(id)s'],
+                          values={'id': build_id}).executeOne()
+
+
+def new_maven_build(binfo, maven_info):
+    """Give a build its maven coordinates; existing ones must agree."""
+    row = {key: maven_info.get(key) for key in ('group_id', 'artifact_id', 'version')}
+    for key, value in row.items():
+        if not value:
+            raise koji.GenericError('Missing maven info: %s' % key)
+    current = _typed_row('maven_builds', binfo['id'])
+    if current:
+        for key, value in row.items():
+            if current[key] != value:
+                raise koji.BuildError('%s mismatch (current: %s, new: %s)'
+                                      % (key, current[key], value))
+        return
+    row['build_id'] = binfo['id']
+    InsertProcessor('maven_builds', data=row).execute()
+    new_typed_build(binfo, 'maven')
+    context.commit_pending = True
+
+
+def new_win_build(binfo, win_info):
+    """Record the platform a windows build ran on (replacing an older value)."""
+    platform = win_info.get('platform')
+    if not platform:
+        raise koji.GenericError('Missing windows info: platform')
+    current = _typed_row('win_builds', binfo['id'])
+    if current:
+        if current['platform'] != platform:
+            UpdateProcessor('win_builds', data={'platform': platform},
+                            clauses=['build_id = %(id)s'], values={'id': binfo['id']}).execute()
+    else:
+        InsertProcessor('win_builds', data={'build_id': binfo['id'],
+                                            'platform': platform}).execute()
+        new_typed_build(binfo, 'win')
+    context.commit_pending = True
+
+
+def create_maven_build(build_info, maven_info):
+    """createMavenBuild: maven-import; the build is created from an NVR dict if missing."""
+    context.session.assertPerm('maven-import')
+    if not context.opts.get('EnableMaven'):
+        raise koji.GenericError('Maven support not enabled')
+    new_maven_build(_build_for_type(build_info, 'maven'), maven_info)
+
+
+def create_win_build(build_info, win_info):
+    """createWinBuild: win-import; the build is created from an NVR dict if missing."""
+    context.session.assertPerm('win-import')
+    if not context.opts.get('EnableWin'):
+        raise koji.GenericError('Windows support not enabled')
+    new_win_build(_build_for_type(build_info, 'win'), win_info)
+
+
+def create_image_build(build_info):
+    """createImageBuild: image-import; marks (or first creates) a build as an image build."""
+    context.session.assertPerm('image-import')
+    new_typed_build(_build_for_type(build_info, 'image'), 'image')
+
+
 class BuildWriteExports(object):
     """Build-creating calls, bound into RootExports."""
 
     createEmptyBuild = staticmethod(create_empty_build)
+    createMavenBuild = staticmethod(create_maven_build)
+    createWinBuild = staticmethod(create_win_build)
+    createImageBuild = staticmethod(create_image_build)

@@ -14,9 +14,9 @@ from koji.context import context
 from koji.plugin import run_callbacks
 from koji.util import filedigestAlgo, md5_constructor, move_and_symlink
 
-from .build_write import check_volume_policy, new_build, new_typed_build
+from .build_write import new_build, new_typed_build
 from .builds import get_build
-from .db import InsertProcessor, QueryProcessor, nextval
+from .db import InsertProcessor, QueryProcessor, Savepoint, nextval
 from .lookup import lookup_name
 
 logger = logging.getLogger('koji.hub.rpms')
@@ -92,7 +92,7 @@ def get_rpm(rpminfo, strict=False, multi=False):
             values[key] = data[key]
         clauses = ['rpminfo.name = %(name)s', 'rpminfo.version = %(version)s',
                    'rpminfo.release = %(release)s', 'rpminfo.arch = %(arch)s']
-    if data.get('location'):
+    if data.get('location') is not None:
         values['repo_id'] = lookup_name('external_repo', data['location'], strict=True)['id']
         clauses.append('rpminfo.external_repo_id = %(repo_id)s')
     if multi:
@@ -113,7 +113,8 @@ def get_rpm(rpminfo, strict=False, multi=False):
 
 
 def _draft_clause(draft):
-    return 'rpminfo.draft IS %s' % ('TRUE' if draft else 'FALSE')
+    # external rpms have a NULL draft flag; they count as not draft
+    return 'rpminfo.draft IS TRUE' if draft else 'rpminfo.draft IS NOT TRUE'
 
 
 def list_rpms(buildID=None, buildrootID=None, imageID=None, componentBuildrootID=None,
@@ -169,17 +170,17 @@ def list_build_rpms(build):
 
 
 def _src_build(rpminfo):
-    """Build of a source rpm, created (volume from the volume policy) when missing."""
+    """Build of a source rpm, created when missing.
+
+    Like upstream's importRPM this does not consult the volume policy: the new build
+    lands on DEFAULT and applyVolumePolicy can move it afterwards.
+    """
     nvr = {'name': rpminfo['name'], 'version': rpminfo['version'],
            'release': rpminfo['release']}
     binfo = get_build(nvr)
     if binfo:
         return binfo
-    policy_data = dict(nvr, package=rpminfo['name'], source=None, import_type='rpm')
-    policy_data['import'] = True
-    vol = check_volume_policy(policy_data, strict=False)
-    data = dict(nvr, epoch=rpminfo['epoch'], volume_id=vol['id'])
-    return get_build(new_build(data), strict=True)
+    return get_build(new_build(dict(nvr, epoch=rpminfo['epoch'])), strict=True)
 
 
 def _binary_build(rpminfo):
@@ -263,6 +264,84 @@ def import_rpm(fn, buildinfo=None, brootid=None, wrapper=False, fileinfo=None):
     rpminfo['build'] = buildinfo
     rpminfo['brootid'] = brootid
     return rpminfo
+
+
+# the fields an external rpm record needs, with the types accepted for each
+EXTERNAL_RPM_TYPES = (
+    ('name', str), ('version', str), ('release', str), ('epoch', (int, type(None))),
+    ('arch', str), ('payloadhash', str), ('size', int), ('buildtime', int),
+)
+
+
+def _clean_external_rpminfo(rpminfo):
+    """Only the known fields, each present and of the right type (bool is no int here)."""
+    if not isinstance(rpminfo, dict):
+        raise koji.GenericError('Invalid type for rpminfo: %r' % type(rpminfo))
+    clean = {}
+    for field, types in EXTERNAL_RPM_TYPES:
+        if field not in rpminfo:
+            raise koji.GenericError('%s field missing: %r' % (field, rpminfo))
+        value = rpminfo[field]
+        if not isinstance(value, types) or isinstance(value, bool):
+            raise koji.GenericError('Invalid value for %s: %r' % (field, value))
+        clean[field] = value
+    if len(clean['arch']) > 16:
+        # rpminfo.arch is VARCHAR(16)
+        raise koji.GenericError('Invalid value for arch: %r' % clean['arch'])
+    return clean
+
+
+def _known_external_rpm(rpminfo, repo, strict):
+    """The record already stored for this NVRA in repo, or None.
+
+    strict refuses any existing record; otherwise it is reused when the payload matches.
+    """
+    old = get_rpm(dict(rpminfo, location=repo['id']))
+    if old is None:
+        return None
+    label = '%(name)s-%(version)s-%(release)s.%(arch)s@%(external_repo_name)s' % old
+    if strict:
+        raise koji.GenericError('external rpm already exists: %s' % label)
+    if old['payloadhash'] != rpminfo['payloadhash']:
+        raise koji.GenericError('hash changed for external rpm: %s (%s -> %s)'
+                                % (label, old['payloadhash'], rpminfo['payloadhash']))
+    return old
+
+
+def add_external_rpm(rpminfo, external_repo, strict=True):
+    """Record an rpm that lives in an external repo (no build, no file); returns getRPM's record.
+
+    Access checks are the caller's. A concurrent insert of the same rpm is treated like
+    an existing one.
+    """
+    clean = _clean_external_rpminfo(rpminfo)
+    repo = lookup_name('external_repo', external_repo, strict=True)
+    if repo['id'] == 0:
+        raise koji.GenericError('Not an external repo: %s' % repo['name'])
+    old = _known_external_rpm(clean, repo, strict)
+    if old is not None:
+        return old
+    data = dict(clean, id=nextval('rpminfo_id_seq'), external_repo_id=repo['id'],
+                build_id=None, buildroot_id=None)
+    savepoint = Savepoint('external_rpm_insert')
+    try:
+        InsertProcessor('rpminfo', data=data).execute()
+    except Exception:
+        # most likely another request stored the same rpm in the meantime
+        savepoint.rollback()
+        old = _known_external_rpm(clean, repo, strict)
+        if old is not None:
+            return old
+        raise
+    savepoint.release()
+    context.commit_pending = True
+    return get_rpm(data['id'], strict=True)
+
+
+def add_external_rpm_call(rpminfo, external_repo, strict=True):
+    """addExternalRPM: admin records an external rpm (mostly for testing); returns None."""
+    context.session.assertPerm('admin')
+    add_external_rpm(rpminfo, external_repo, strict=strict)
 
 
 def import_archive_file(filepath, destdir):
@@ -531,6 +610,7 @@ class RpmExports(object):
     """RPM calls, bound into RootExports."""
 
     importRPM = staticmethod(import_rpm_call)
+    addExternalRPM = staticmethod(add_external_rpm_call)
     getRPM = staticmethod(get_rpm)
     listRPMs = staticmethod(list_rpms)
     listBuildRPMs = staticmethod(list_build_rpms)

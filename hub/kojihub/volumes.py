@@ -11,6 +11,7 @@ import koji
 from koji.context import context
 from koji.plugin import run_callbacks
 
+from .build_write import check_volume_policy
 from .builds import get_build
 from .db import DeleteProcessor, QueryProcessor, UpdateProcessor, _dml
 from .lookup import lookup_name
@@ -101,6 +102,11 @@ def change_build_volume(build, volume, strict=True):
     context.session.assertPerm('admin')
     volinfo = lookup_name('volume', volume, strict=True)
     binfo = get_build(build, strict=True)
+    _set_build_volume(binfo, volinfo, strict=strict)
+
+
+def _set_build_volume(binfo, volinfo, strict=True):
+    """Move a build to volinfo (callers check permissions); no-op or error when already there."""
     if binfo['volume_id'] == volinfo['id']:
         if strict:
             raise koji.GenericError('Build %s already on volume %s'
@@ -110,6 +116,8 @@ def change_build_volume(build, volume, strict=True):
     if binfo['state'] not in (states['COMPLETE'], states['DELETED']):
         raise koji.GenericError('Build %s is %s; only complete or deleted builds can move'
                                 % (binfo['nvr'], states[binfo['state']]))
+    if not os.path.isdir(koji.pathinfo.volumedir(volinfo['name'])):
+        raise koji.GenericError('Directory entry missing for volume %s' % volinfo['name'])
     old_dir = koji.pathinfo.build(binfo)
     new_binfo = dict(binfo, volume_id=volinfo['id'], volume_name=volinfo['name'])
     new_dir = koji.pathinfo.build(new_binfo)
@@ -139,6 +147,35 @@ def change_build_volume(build, volume, strict=True):
                   new=volinfo['id'], info=get_build(binfo['id'], strict=True))
 
 
+def _task_policy_data(task_id):
+    """Policy fields a build's task adds (source, target, ...), as for new tasks."""
+    from .task_actions import policy_data_from_task_args
+    from .tasks import get_task_info
+    task = get_task_info(task_id, request=True, strict=True)
+    return policy_data_from_task_args(task['method'], task['request'])
+
+
+def apply_volume_policy(build, strict=False):
+    """Run the volume policy for an existing build and move it where the policy says.
+
+    ``build`` is a get_build record. Without a usable answer the build stays put, unless
+    strict, which raises instead.
+    """
+    data = {'build': build}
+    if build.get('task_id'):
+        data.update(_task_policy_data(build['task_id']))
+    volinfo = check_volume_policy(data, strict=strict)
+    if volinfo is None or volinfo['id'] == build['volume_id']:
+        return
+    _set_build_volume(build, volinfo, strict=True)
+
+
+def apply_volume_policy_call(build, strict=False):
+    """applyVolumePolicy: admin re-runs the volume policy for one build."""
+    context.session.assertPerm('admin')
+    apply_volume_policy(get_build(build, strict=True), strict=strict)
+
+
 class VolumeExports(object):
     """Volume calls, bound into RootExports."""
 
@@ -147,3 +184,4 @@ class VolumeExports(object):
     listVolumes = staticmethod(list_volumes)
     getVolume = staticmethod(get_volume)
     changeBuildVolume = staticmethod(change_build_volume)
+    applyVolumePolicy = staticmethod(apply_volume_policy_call)
