@@ -5,6 +5,7 @@ added to the base list here, so the registry only has to know about this one cla
 """
 from .archives import ArchiveExports
 from .auth import SessionExports
+from .build_info import BuildInfoExports
 from .build_lifecycle import BuildLifecycleExports
 from .build_write import BuildWriteExports
 from .buildroots import BuildrootExports
@@ -46,7 +47,7 @@ class RootExports(MiscExports, SessionExports, UserExports, PermExports, TagExpo
                   TaskActionExports, SchedulerRootExports, RepoQueryExports,
                   TaggingExports, TaggedExports, BuildLifecycleExports,
                   VolumeExports, NotificationExports, SearchExports, SignatureExports,
-                  SnapshotExports):
+                  SnapshotExports, BuildInfoExports):
     """Top-level (non-prefixed) hub calls, assembled from the domain mixins."""
 
 
