@@ -3,6 +3,7 @@
 The numeric values travel over the wire and are stored in the database, so they
 must never change order.
 """
+import collections.abc
 import re
 
 
@@ -203,12 +204,37 @@ _OPT_DEP_HDRS = [
 ]
 
 
-def _probe_opt_dep_hdrs():
-    try:
-        import rpm
-    except ImportError:
-        rpm = None
-    return dict((hdr, hasattr(rpm, 'RPMTAG_%s' % hdr)) for hdr in _OPT_DEP_HDRS)
+class _OptDepHeaders(collections.abc.Mapping):
+    """{header name: known to the rpm bindings}, probed on first use.
+
+    Importing rpm costs a noticeable share of every CLI start-up, and most commands
+    never read rpm headers, so the probe waits until somebody asks.
+    """
+
+    def __init__(self):
+        self._known = None
+
+    def _probe(self):
+        if self._known is None:
+            try:
+                import rpm
+            except ImportError:
+                rpm = None
+            self._known = dict((hdr, hasattr(rpm, 'RPMTAG_%s' % hdr))
+                               for hdr in _OPT_DEP_HDRS)
+        return self._known
+
+    def __getitem__(self, key):
+        return self._probe()[key]
+
+    def __iter__(self):
+        return iter(self._probe())
+
+    def __len__(self):
+        return len(self._probe())
+
+    def __repr__(self):
+        return repr(self._probe())
 
 
-SUPPORTED_OPT_DEP_HDRS = _probe_opt_dep_hdrs()
+SUPPORTED_OPT_DEP_HDRS = _OptDepHeaders()

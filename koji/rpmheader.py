@@ -24,10 +24,22 @@ from koji.exceptions import GenericError
 from koji.formatting import hex_string
 from koji.util import decode_bytes
 
-try:
-    import rpm
-except ImportError:  # the library stays importable where rpm is missing (e.g. CLI-only)
-    rpm = None
+_RPM_MODULE = []
+
+
+def _bindings():
+    """The rpm bindings, imported on first use (None where they are missing, e.g. CLI-only).
+
+    Importing rpm is a large share of a CLI start-up that most commands do not need.
+    """
+    if not _RPM_MODULE:
+        try:
+            import rpm
+        except ImportError:
+            rpm = None
+        _RPM_MODULE.append(rpm)
+    return _RPM_MODULE[0]
+
 
 LEAD_SIZE = 96
 # magic (3) + structure version (1) + reserved (4) + index count (4) + data length (4)
@@ -286,6 +298,7 @@ class RawHeader(object):
     def _tagnum(self, key):
         if isinstance(key, int):
             return key
+        rpm = _bindings()
         if rpm is not None and isinstance(key, str):
             num = getattr(rpm, 'RPMTAG_%s' % key.upper(), None)
             if num is not None:
@@ -327,8 +340,8 @@ class RawHeader(object):
             _tag, dtype, offset, count = self.index[tag]
             if sig:
                 name = _SIGTAG_NAMES.get(tag, '?')
-            elif rpm is not None:
-                name = rpm.tagnames.get(tag, '?')
+            elif _bindings() is not None:
+                name = _bindings().tagnames.get(tag, '?')
             else:
                 name = '?'
             value = self._raw_value(self.index[tag])
@@ -428,13 +441,15 @@ def splice_rpm_sighdr(sighdr, src, dst=None, bufsize=8192, callback=None):
 
 
 def _need_rpm():
+    rpm = _bindings()
     if rpm is None:
         raise GenericError('rpm python bindings are not available')
+    return rpm
 
 
 def get_rpm_header(f, ts=None):
     """rpm header of a path or file object; signatures are not checked (keys may be unknown)."""
-    _need_rpm()
+    rpm = _need_rpm()
     if ts is None:
         ts = rpm.TransactionSet()
         ts.setVSFlags(rpm._RPMVSF_NOSIGNATURES | rpm._RPMVSF_NODIGESTS)
@@ -454,14 +469,14 @@ def _decode_value(value):
 
 def _is_source(hdr):
     try:
-        return bool(hdr[rpm.RPMTAG_SOURCEPACKAGE])
+        return bool(hdr[_bindings().RPMTAG_SOURCEPACKAGE])
     except Exception:
         return False
 
 
 def get_header_field(hdr, name, src_arch=False):
     """One header field by (case-insensitive) name, normalized the way koji stores it."""
-    _need_rpm()
+    rpm = _need_rpm()
     name = name.upper()
     if src_arch and name == 'ARCH' and _is_source(hdr):
         # rpm reports the build arch of a source rpm; koji files it as src or nosrc
@@ -492,7 +507,7 @@ def get_header_field(hdr, name, src_arch=False):
 
 def get_header_fields(X, fields=None, src_arch=False):
     """Dict of header fields of a header or an rpm path (every tag when fields is None)."""
-    _need_rpm()
+    rpm = _need_rpm()
     if isinstance(X, (str, bytes, os.PathLike)):
         hdr = get_rpm_header(X)
     else:
@@ -531,7 +546,7 @@ def _check_rpm_fo(fo):
         hdr = RawHeader(rip_rpm_hdr(fo))
         if not hdr.index:
             raise GenericError('Empty rpm header: %s' % getattr(fo, 'name', fo))
-        if rpm is not None:
+        if _bindings() is not None:
             fo.seek(0)
             get_rpm_header(fo)
     finally:
