@@ -10,6 +10,7 @@ import koji
 from koji_cli.lib import (TimeOption, activate_session, arg_filter, ensure_connection, error,
                           get_usage_str, list_task_output_all_volumes, warn, watch_logs,
                           watch_tasks, _running_in_bg)
+from koji_cli.taskparams import task_param_lines
 
 ACTIVE_STATES = ('FREE', 'OPEN', 'ASSIGNED')
 BUILDDIR = '/var/lib/mock'
@@ -135,86 +136,12 @@ def handle_list_tasks(goptions, session, args):
 
 # -- taskinfo -------------------------------------------------------------------------------
 
-def _opts_lines(lines, opts, prefix=''):
-    if opts:
-        lines.append("%sOptions:" % prefix)
-        for key in opts:
-            lines.append("%s  %s: %s" % (prefix, key, opts[key]))
-
-
-def _tag_name(session, tag_id):
-    tag = session.getTag(tag_id)
-    return tag['name'] if tag else '%s (deleted)' % tag_id
-
-
-def _task_param_lines(session, method, task_id, topdir):
-    """Human-readable request parameters, per task method."""
-    try:
-        params = session.getTaskRequest(task_id)
-    except koji.GenericError:
-        return ["Unable to parse task parameters"]
-    lines = []
-    try:
-        if method in ('buildSRPMFromCVS', 'buildSRPMFromSCM'):
-            lines.append("SCM URL: %s" % params[0])
-        elif method == 'buildArch':
-            lines.append("SRPM: %s/work/%s" % (topdir, params[0]))
-            lines.append("Build Tag: %s" % _tag_name(session, params[1]))
-            lines.append("Build Arch: %s" % params[2])
-            lines.append("SRPM Kept: %r" % params[3])
-            if len(params) > 4:
-                _opts_lines(lines, params[4])
-        elif method == 'tagBuild':
-            build = session.getBuild(params[1])
-            lines.append("Destination Tag: %s" % _tag_name(session, params[0]))
-            lines.append("Build: %s" % (koji.buildLabel(build) if build else params[1]))
-        elif method in ('newRepo', 'distRepo'):
-            lines.append("Tag: %s" % _tag_name(session, params[0]))
-        elif method == 'createrepo':
-            lines.append("Repo ID: %i" % params[0])
-            lines.append("Arch: %s" % params[1])
-            old = params[2]
-            if old:
-                lines.append("Old Repo ID: %i" % old['id'])
-                lines.append("Old Repo Creation: %s"
-                             % koji.formatTimeLong(old['create_ts']))
-            if len(params) > 3 and params[3]:
-                lines.append("External Repos: %s"
-                             % ', '.join(r['external_repo_name'] for r in params[3]))
-        elif method in ('build', 'maven'):
-            lines.append("Source: %s" % params[0])
-            lines.append("Build Target: %s" % params[1])
-            if len(params) > 2:
-                _opts_lines(lines, params[2])
-        elif method == 'chainbuild':
-            lines.append("Build Groups:")
-            for n, group in enumerate(params[0]):
-                lines.append("  %i: %s" % (n + 1, ', '.join(group)))
-            lines.append("Build Target: %s" % params[1])
-            if len(params) > 2:
-                _opts_lines(lines, params[2])
-        elif method == 'waitrepo':
-            lines.append("Build Target: %s" % params[0])
-            if params[1]:
-                lines.append("Newer Than: %s" % params[1])
-            if params[2]:
-                lines.append("NVRs: %s" % ', '.join(params[2]))
-        elif method in ('restart', 'restartVerify'):
-            lines.append("Host: %s" % params[0].get('name', params[0]))
-        else:
-            lines.append("Parameters:")
-            for n, param in enumerate(params):
-                lines.append("  %i: %s" % (n + 1, param))
-    except Exception:
-        return ["Unable to parse task parameters"]
-    return lines
-
-
 def _task_files(session, task_id):
     """Log and other output paths of a task under the local store layout."""
     files = list_task_output_all_volumes(session, task_id)
     logs, output = [], []
-    for filename in sorted(files):
+    # in the order the hub lists them, as upstream prints them
+    for filename in files:
         for volume in files[filename]:
             path = os.path.join(koji.pathinfo.work(volume=volume),
                                 koji.pathinfo.taskrelpath(task_id), filename)
@@ -239,7 +166,7 @@ def _print_task_info(session, task_id, topdir, level=0, recurse=True, verbose=Tr
     out("Type: %s" % info['method'])
     if verbose:
         out("Request Parameters:")
-        for line in _task_param_lines(session, info['method'], task_id, topdir):
+        for line in task_param_lines(session, info['method'], task_id, topdir):
             out("  %s" % line)
     out("Owner: %s" % (owner['name'] if owner else info['owner']))
     out("State: %s" % koji.TASK_STATES[info['state']].lower())
@@ -640,8 +567,8 @@ def handle_scheduler_logs(goptions, session, args):
     options, args = parser.parse_args(args)
     if args:
         parser.error("There are no arguments for this command")
-    if options.limit and options.from_ts is not None and options.to_ts is not None:
-        parser.error("--limit can't be combined with both --from and --to")
+    if options.from_ts and options.to_ts and options.limit is not None:
+        parser.error("If both --from and --to are used, --limit shouldn't be used")
     if session.hub_version < (1, 34, 0):
         error("Hub version is %s and doesn't support scheduler methods introduced in 1.34."
               % session.hub_version_str)
@@ -650,12 +577,12 @@ def handle_scheduler_logs(goptions, session, args):
         clauses.append(['task_id', '=', options.task])
     if options.host:
         clauses.append(['host_id', '=', _host_id(session, options.host)])
-    if options.from_ts is not None:
+    if options.from_ts:
         clauses.append(['msg_ts', '>=', options.from_ts])
-    if options.to_ts is not None:
+    if options.to_ts:
         clauses.append(['msg_ts', '<', options.to_ts])
     fields = ('id', 'task_id', 'host_id', 'host_name', 'msg_ts', 'msg')
-    if options.limit:
+    if options.limit is not None:
         logs = session.scheduler.getLogMessages(clauses, fields=fields,
                                                 opts={'order': '-id', 'limit': options.limit})
         logs = list(reversed(logs))
