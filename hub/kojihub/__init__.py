@@ -212,6 +212,7 @@ from .uploads import (  # noqa: F401
     list_task_output,
 )
 from .rpms import (  # noqa: F401
+    add_external_rpm,
     get_rpm,
     import_rpm,
     import_rpm_file,
@@ -234,6 +235,7 @@ from .buildroots import (  # noqa: F401
 )
 from .volumes import (  # noqa: F401
     add_volume,
+    apply_volume_policy,
     change_build_volume,
     get_volume,
     list_volumes,
@@ -244,6 +246,10 @@ from .notifications import (  # noqa: F401
     get_build_notification_block,
     get_build_notification_blocks,
     get_build_notifications,
+)
+from .notify import (  # noqa: F401
+    build_notification,
+    get_notification_recipients,
 )
 from .search import search  # noqa: F401
 from .signatures import (  # noqa: F401
@@ -263,6 +269,17 @@ from .tagged import (  # noqa: F401
     read_tagged_archives,
     read_tagged_builds,
     read_tagged_rpms,
+)
+from .build_info import (  # noqa: F401
+    get_build_logs,
+    get_changelog_entries,
+    get_image_archive,
+    get_image_build,
+    get_maven_archive,
+    get_maven_build,
+    get_next_release,
+    get_win_archive,
+    get_win_build,
 )
 from .exports import RootExports  # noqa: F401,E402
 from .host_exports import HostExports  # noqa: F401,E402

@@ -243,6 +243,9 @@ def cancel_build(build_id, cancel_task=True):
         return False
     DeleteProcessor('build_reservations', clauses=['build_id = %(id)s'],
                     values={'id': binfo['id']}).execute()
+    if binfo['task_id'] is not None:
+        from .notify import build_notification
+        build_notification(binfo['task_id'], binfo['id'])
     if cancel_task and binfo['task_id'] is not None:
         from .task_actions import Task
         Task(binfo['task_id']).cancelFull(strict=False)

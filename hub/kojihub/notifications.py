@@ -1,6 +1,8 @@
 """Build-notification subscriptions and blocks (who gets mail about which builds).
 
 A package_id or tag_id of None is a wildcard. Users manage their own rows; admins anyone's.
+Refusals are plain GenericErrors, as upstream's. Who actually gets mail is worked out in
+notify.py.
 """
 import koji
 from koji.context import context
@@ -14,17 +16,22 @@ NOTIF_FIELDS = ('id', 'user_id', 'package_id', 'tag_id', 'success_only', 'email'
 BLOCK_FIELDS = ('id', 'user_id', 'package_id', 'tag_id')
 
 
-def _query(table, fields, clause, values, strict=False, many=True):
+def _row_id(value):
+    """Row ids arrive over XML-RPC; anything but an integer is a caller error."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise koji.ParameterError('Invalid notification id: %r' % (value,))
+    return value
+
+
+def _query(table, fields, clause, values, many=True):
     query = QueryProcessor(columns=list(fields), tables=[table], clauses=[clause],
                            values=values, opts={'order': 'id'} if many else None)
     return query.execute() if many else query.executeOne()
 
 
 def _user_id_arg(userID):
-    """Id of the user a listing is about: the one given, else the caller (maybe None)."""
-    if userID is not None:
-        return get_user(userID, strict=True)['id']
-    return context.session.user_id
+    """Id of the user a listing is about: the one given, else the caller."""
+    return get_user(userID, strict=True)['id']
 
 
 def get_build_notifications(user_id):
@@ -41,23 +48,18 @@ def get_build_notification_blocks(user_id):
 
 def get_build_notifications_call(userID=None):
     """getBuildNotifications: a user's subscriptions (the caller's by default)."""
-    user_id = _user_id_arg(userID)
-    if user_id is None:
-        return []
-    return get_build_notifications(user_id)
+    return get_build_notifications(_user_id_arg(userID))
 
 
 def get_build_notification_blocks_call(userID=None):
     """getBuildNotificationBlocks: a user's blocks (the caller's by default)."""
-    user_id = _user_id_arg(userID)
-    if user_id is None:
-        return []
-    return get_build_notification_blocks(user_id)
+    return get_build_notification_blocks(_user_id_arg(userID))
 
 
 def get_build_notification(id, strict=False):
     """getBuildNotification: one subscription by id."""
-    row = _query('build_notifications', NOTIF_FIELDS, 'id = %(id)s', {'id': id}, many=False)
+    row = _query('build_notifications', NOTIF_FIELDS, 'id = %(id)s', {'id': _row_id(id)},
+                 many=False)
     if row is None and strict:
         raise koji.GenericError('No notification with ID %s found' % (id,))
     return row
@@ -65,20 +67,31 @@ def get_build_notification(id, strict=False):
 
 def get_build_notification_block(id, strict=False):
     """getBuildNotificationBlock: one block by id."""
-    row = _query('build_notifications_block', BLOCK_FIELDS, 'id = %(id)s', {'id': id},
-                 many=False)
+    row = _query('build_notifications_block', BLOCK_FIELDS, 'id = %(id)s',
+                 {'id': _row_id(id)}, many=False)
     if row is None and strict:
         raise koji.GenericError('No notification block with ID %s found' % (id,))
     return row
 
 
-def _assert_owner(user_id):
-    """Only the subscriber or an admin may touch a subscription."""
-    session = context.session
-    session.assertLogin()
-    if session.user_id != user_id and not session.hasPerm('admin'):
-        raise koji.ActionNotAllowed('user %s cannot change notifications of user %s'
-                                    % (session.user_id, user_id))
+def _caller():
+    """The logged-in user's record; every write needs one."""
+    if not context.session.logged_in:
+        raise koji.GenericError('Not logged-in')
+    return get_user(context.session.user_id, strict=True, krb_princs=False)
+
+
+def _may_manage(caller, user_id):
+    """Users manage their own subscriptions and blocks; admins anyone's."""
+    return caller['id'] == user_id or context.session.hasPerm('admin')
+
+
+def _subject_user(user_id):
+    """The user a new subscription or block is for."""
+    user = get_user(user_id, krb_princs=False)
+    if user is None:
+        raise koji.GenericError('No such user ID: %s' % (user_id,))
+    return user
 
 
 def _targets(package_id, tag_id):
@@ -90,45 +103,47 @@ def _targets(package_id, tag_id):
     return package_id, tag_id
 
 
-def _exists(table, data, exclude_id=None):
-    """True when a row with the same settings is already there (NULL equals NULL)."""
-    clauses = ['%s IS NOT DISTINCT FROM %%(%s)s' % (key, key) for key in sorted(data)]
-    values = dict(data)
-    if exclude_id is not None:
-        clauses.append('id != %(exclude_id)s')
-        values['exclude_id'] = exclude_id
-    query = QueryProcessor(columns=['id'], tables=[table], clauses=clauses, values=values,
-                           opts={'limit': 1})
-    return bool(query.execute())
+def _refuse_duplicate(rows, **wanted):
+    """The same subscription (or block) twice for one user is an error."""
+    for row in rows:
+        if all(row[key] == value for key, value in wanted.items()):
+            raise koji.GenericError('notification already exists')
 
 
 def create_notification(user_id, package_id, tag_id, success_only):
     """createNotification: subscribe a user; mail goes to <user>@EmailDomain."""
-    context.session.assertLogin()
-    user = get_user(user_id, strict=True)
-    _assert_owner(user['id'])
+    caller = _caller()
+    user = _subject_user(user_id)
+    if not _may_manage(caller, user['id']):
+        raise koji.GenericError('user %s cannot create notifications for user %s'
+                                % (caller['name'], user['name']))
     package_id, tag_id = _targets(package_id, tag_id)
-    data = {'user_id': user['id'], 'package_id': package_id, 'tag_id': tag_id,
-            'success_only': bool(success_only)}
-    if _exists('build_notifications', data):
-        raise koji.GenericError('notification already exists')
-    data['email'] = '%s@%s' % (user['name'], context.opts.get('EmailDomain'))
-    data['id'] = nextval('build_notifications_id_seq')
+    success_only = bool(success_only)
+    _refuse_duplicate(get_build_notifications(user['id']), package_id=package_id,
+                      tag_id=tag_id, success_only=success_only)
+    data = {'id': nextval('build_notifications_id_seq'), 'user_id': user['id'],
+            'package_id': package_id, 'tag_id': tag_id, 'success_only': success_only,
+            'email': '%s@%s' % (user['name'], context.opts.get('EmailDomain'))}
     InsertProcessor('build_notifications', data=data).execute()
     context.commit_pending = True
 
 
 def update_notification(id, package_id, tag_id, success_only):
-    """updateNotification: change what a subscription covers."""
-    context.session.assertLogin()
+    """updateNotification: change what a subscription covers.
+
+    As upstream, asking for the settings the subscription already has counts as a
+    duplicate too.
+    """
+    caller = _caller()
     orig = get_build_notification(id, strict=True)
-    _assert_owner(orig['user_id'])
+    if not _may_manage(caller, orig['user_id']):
+        raise koji.GenericError('user %i cannot update notifications for user %i'
+                                % (caller['id'], orig['user_id']))
     package_id, tag_id = _targets(package_id, tag_id)
-    data = {'user_id': orig['user_id'], 'package_id': package_id, 'tag_id': tag_id,
-            'success_only': bool(success_only)}
-    if _exists('build_notifications', data, exclude_id=orig['id']):
-        raise koji.GenericError('notification already exists')
-    del data['user_id']
+    success_only = bool(success_only)
+    _refuse_duplicate(get_build_notifications(orig['user_id']), package_id=package_id,
+                      tag_id=tag_id, success_only=success_only)
+    data = {'package_id': package_id, 'tag_id': tag_id, 'success_only': success_only}
     UpdateProcessor('build_notifications', data=data, clauses=['id = %(id)s'],
                     values={'id': orig['id']}).execute()
     context.commit_pending = True
@@ -136,9 +151,11 @@ def update_notification(id, package_id, tag_id, success_only):
 
 def delete_notification(id):
     """deleteNotification: drop a subscription."""
-    context.session.assertLogin()
     orig = get_build_notification(id, strict=True)
-    _assert_owner(orig['user_id'])
+    caller = _caller()
+    if not _may_manage(caller, orig['user_id']):
+        raise koji.GenericError('user %i cannot delete notifications for user %i'
+                                % (caller['id'], orig['user_id']))
     DeleteProcessor('build_notifications', clauses=['id = %(id)s'],
                     values={'id': orig['id']}).execute()
     context.commit_pending = True
@@ -146,23 +163,27 @@ def delete_notification(id):
 
 def create_notification_block(user_id, package_id=None, tag_id=None):
     """createNotificationBlock: silence mail for a package and/or tag."""
-    context.session.assertLogin()
-    user = get_user(user_id, strict=True)
-    _assert_owner(user['id'])
+    caller = _caller()
+    user = _subject_user(user_id)
+    if not _may_manage(caller, user['id']):
+        raise koji.GenericError('user %s cannot create notification blocks for user %s'
+                                % (caller['name'], user['name']))
     package_id, tag_id = _targets(package_id, tag_id)
-    data = {'user_id': user['id'], 'package_id': package_id, 'tag_id': tag_id}
-    if _exists('build_notifications_block', data):
-        raise koji.GenericError('notification block already exists')
-    data['id'] = nextval('build_notifications_block_id_seq')
+    _refuse_duplicate(get_build_notification_blocks(user['id']), package_id=package_id,
+                      tag_id=tag_id)
+    data = {'id': nextval('build_notifications_block_id_seq'), 'user_id': user['id'],
+            'package_id': package_id, 'tag_id': tag_id}
     InsertProcessor('build_notifications_block', data=data).execute()
     context.commit_pending = True
 
 
 def delete_notification_block(id):
     """deleteNotificationBlock: lift a block."""
-    context.session.assertLogin()
     orig = get_build_notification_block(id, strict=True)
-    _assert_owner(orig['user_id'])
+    caller = _caller()
+    if not _may_manage(caller, orig['user_id']):
+        raise koji.GenericError('user %i cannot delete notification blocks for user %i'
+                                % (caller['id'], orig['user_id']))
     DeleteProcessor('build_notifications_block', clauses=['id = %(id)s'],
                     values={'id': orig['id']}).execute()
     context.commit_pending = True

@@ -13,6 +13,7 @@ from koji.plugin import run_callbacks
 
 from .builds import get_build
 from .db import InsertProcessor, QueryProcessor, UpdateProcessor, _dml
+from .notify import tag_notification
 from .packages import _direct_pkglist_add, get_package_id, readPackageList
 from .policy import assert_policy
 from .tags import assert_tag_access, get_tag
@@ -108,33 +109,6 @@ def _untag_build(tag, build, user_id=None, strict=True, force=False):
     if update.execute() == 0 and strict:
         raise koji.TagError('build %s not in tag %s' % (build['nvr'], tag['name']))
     run_callbacks('postUntag', tag=tag, build=build, user=user, force=force, strict=strict)
-
-
-def tag_notification(is_successful, tag_id, from_id, build_id, user_id,
-                     ignore_success=False, failure_msg=''):
-    """Queue a tagNotification task when someone asked to hear about this build/tag."""
-    if context.opts.get('DisableNotifications'):
-        return None
-    from . import notifications
-    recipients_of = getattr(notifications, 'get_notification_recipients', None)
-    if recipients_of is None:
-        # the notification domain does not resolve recipients yet: nobody to tell
-        return None
-    build = get_build(build_id)
-    if build is None:
-        return None
-    state = 'SUCCESS' if is_successful else 'FAILURE'
-    recipients = []
-    for tid in (tag_id, from_id):
-        if tid:
-            for email in recipients_of(build, tid, state):
-                if email not in recipients:
-                    recipients.append(email)
-    if not recipients or (is_successful and ignore_success):
-        return None
-    from .task_actions import make_task
-    return make_task('tagNotification', [recipients, is_successful, tag_id, from_id,
-                                         build_id, user_id, ignore_success, failure_msg])
 
 
 def _policy(tag_id, build_id, fromtag_id, operation, force):

@@ -50,6 +50,9 @@ def test_create_list_update_delete(env):
         api.createNotification(alice['id'], env['pkg'], env['tag'], True)
     with pytest.raises(koji.GenericError, match='already exists'):
         api.updateNotification(notifs[1]['id'], env['pkg'], env['tag'], True)
+    # upstream counts a subscription's own current settings as a duplicate as well
+    with pytest.raises(koji.GenericError, match='already exists'):
+        api.updateNotification(first['id'], env['pkg'], env['tag'], 1)
 
     api.updateNotification(first['id'], 'notepkg', None, False)
     changed = api.getBuildNotification(first['id'])
@@ -80,10 +83,11 @@ def test_unknown_targets_refused(env):
 def test_owner_or_admin(env):
     bob = env['users']['bob']
     alice = env['users']['alice']
-    # alice may not subscribe bob
-    with pytest.raises(koji.ActionNotAllowed):
+    # alice may not subscribe bob (upstream refuses with a plain GenericError)
+    with pytest.raises(koji.GenericError,
+                       match='^user alice cannot create notifications for user bob$'):
         api.createNotification(bob['id'], None, None, False)
-    with pytest.raises(koji.ActionNotAllowed):
+    with pytest.raises(koji.GenericError, match='cannot create notification blocks'):
         api.createNotificationBlock(bob['id'])
     # an admin may manage anyone's
     env['login']('boss')
@@ -93,11 +97,12 @@ def test_owner_or_admin(env):
     notif = api.getBuildNotifications(bob['id'])[0]
     block = api.getBuildNotificationBlocks(bob['id'])[0]
     env['login']('alice')
-    with pytest.raises(koji.ActionNotAllowed):
+    with pytest.raises(koji.GenericError, match='cannot update notifications for user %i'
+                       % bob['id']):
         api.updateNotification(notif['id'], None, None, True)
-    with pytest.raises(koji.ActionNotAllowed):
+    with pytest.raises(koji.GenericError, match='cannot delete notifications'):
         api.deleteNotification(notif['id'])
-    with pytest.raises(koji.ActionNotAllowed):
+    with pytest.raises(koji.GenericError, match='cannot delete notification blocks'):
         api.deleteNotificationBlock(block['id'])
     # bob himself may
     env['login']('bob')
@@ -109,16 +114,30 @@ def test_owner_or_admin(env):
 
 
 def test_anonymous(env, new_request):
+    api.createNotification('alice', None, None, False)
+    api.createNotificationBlock('alice', package_id=env['pkg'])
+    context.cnx.commit()
+    notif = api.getBuildNotifications()[0]
+    block = api.getBuildNotificationBlocks()[0]
     new_request()
-    assert api.getBuildNotifications() == []
-    assert api.getBuildNotificationBlocks() == []
+    # nobody to default to
+    with pytest.raises(koji.GenericError, match='No user provided'):
+        api.getBuildNotifications()
+    with pytest.raises(koji.GenericError, match='No user provided'):
+        api.getBuildNotificationBlocks()
+    assert api.getBuildNotifications('alice') == [notif]
     for call, args in ((api.createNotification, ('alice', None, None, False)),
-                       (api.updateNotification, (1, None, None, False)),
-                       (api.deleteNotification, (1,)),
+                       (api.updateNotification, (notif['id'], None, None, False)),
+                       (api.deleteNotification, (notif['id'],)),
                        (api.createNotificationBlock, ('alice',)),
-                       (api.deleteNotificationBlock, (1,))):
-        with pytest.raises(koji.ActionNotAllowed):
+                       (api.deleteNotificationBlock, (block['id'],))):
+        with pytest.raises(koji.GenericError, match='^Not logged-in$'):
             call(*args)
+    # unknown ids are reported before the login check, as upstream does
+    with pytest.raises(koji.GenericError, match='No notification with ID'):
+        api.deleteNotification(999999)
+    with pytest.raises(koji.ParameterError):
+        api.getBuildNotification('one')
 
 
 def test_blocks(env):
