@@ -91,8 +91,15 @@ def build_parser(progname):
 
 
 def setup_logging():
-    """Send the client's log records to stderr in the upstream line format."""
-    if getattr(logger, '_koji_cli_handler', None) is None:
+    """Send the client's log records to stderr in the upstream line format.
+
+    Safe to call again (main() run twice in one process): the handler is replaced when
+    it was removed or sys.stderr has changed since.
+    """
+    old = getattr(logger, '_koji_cli_handler', None)
+    if old is None or old not in logger.handlers or old.stream is not sys.stderr:
+        if old is not None:
+            logger.removeHandler(old)
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter(
             '%(asctime)s [%(levelname)s] %(name)s: %(message)s'))

@@ -7,11 +7,15 @@ Every interop test module uses these pieces:
 - ``norm`` evens out what may differ between two runs: log timestamps, a world suffix,
   ids and times the hub hands out, and help paragraphs we word our own way.
 - ``same`` asserts that a read-only command gives the same result through both clients.
+- ``same_batch`` does that for many command lines at once: each client starts once and
+  runs them all (tests/interop/batch_cli.py), which saves a CLI start-up per line.
 - ``twin`` runs a script once per client, each on its own "world" of objects whose names
   differ only by an equal-length suffix, and asserts the outputs match.
 
 The ``interop_clients`` fixture (tests/fixtures/interop.py) builds a ``Clients``.
 """
+import collections
+import json
 import os
 import re
 import subprocess
@@ -20,6 +24,9 @@ import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUR_KOJI = os.path.join(ROOT, 'cli', 'koji')
+BATCH_CLI = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'batch_cli.py')
+# what a command run leaves, shaped like the CompletedProcess fields norm() reads
+Result = collections.namedtuple('Result', 'returncode stdout stderr')
 LOG_PREFIX = re.compile(r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ', re.M)
 ASCTIME = re.compile(r'[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}')
 IDS = re.compile(r'(\(|\[|eid |event )\d+(\)|\]| )')
@@ -59,6 +66,21 @@ class Clients(object):
                               stderr=subprocess.PIPE, universal_newlines=True,
                               timeout=timeout, env=self.upstream.env(self.env), cwd=cwd)
 
+    def run_batch(self, who, commands, noauth=False, cwd='/', timeout=600):
+        """Run many command lines (each a sequence of args) in one client process."""
+        if who == 'theirs':
+            python, script = self.upstream.python, self.upstream.koji
+        else:
+            python, script = sys.executable, OUR_KOJI
+        argvs = [self._args(args, noauth) for args in commands]
+        proc = subprocess.run([python, BATCH_CLI, script], input=json.dumps(argvs),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              universal_newlines=True, timeout=timeout,
+                              env=self.upstream.env(self.env), cwd=cwd)
+        if proc.returncode:
+            raise RuntimeError('batch run of %s failed:\n%s' % (who, proc.stderr))
+        return [Result(r['rc'], r['stdout'], r['stderr']) for r in json.loads(proc.stdout)]
+
     def theirs(self, *args, **kw):
         return self.run('theirs', *args, **kw)
 
@@ -95,6 +117,18 @@ def same(clients, *args, noauth=False, **normopts):
     ours = clients.ours(*args, noauth=noauth)
     assert norm(ours, **normopts) == norm(theirs, **normopts), show(theirs, ours)
     return theirs
+
+
+def same_batch(clients, commands, noauth=False):
+    """{command: (theirs, ours)} for read-only command lines, one process per client.
+
+    The caller compares (with ``norm`` / ``show``), so each command can stay a test case
+    of its own.
+    """
+    commands = [tuple(c) for c in commands]
+    theirs = clients.run_batch('theirs', commands, noauth=noauth)
+    ours = clients.run_batch('ours', commands, noauth=noauth)
+    return dict(zip(commands, zip(theirs, ours)))
 
 
 class World(object):
