@@ -54,6 +54,10 @@ def test_check_nvr():
     assert 'release' in str(exc.value)
     with pytest.raises(koji.GenericError):
         koji.check_NVR('a', strict=True)
+    # numbers (as `koji call` sends them) are refused cleanly, not with a TypeError
+    assert koji.check_NVR({'name': 'a', 'version': 1, 'release': '1'}) is False
+    with pytest.raises(koji.GenericError, match='Invalid release value: 1'):
+        koji.check_NVR({'name': 'a', 'version': '1', 'release': 1}, strict=True)
 
 
 def test_check_nvra():
