@@ -112,6 +112,7 @@ from koji.nvr import (  # noqa: F401
     parse_arches,
     parse_NVR,
     parse_NVRA,
+    parse_pom,
     parse_target_release,
     pom_to_maven_info,
 )

@@ -50,6 +50,11 @@ def parse_NVRA(nvra):
 def _validate_nvr(nvr):
     if isinstance(nvr, str):
         nvr = parse_NVR(nvr)
+    for field in ('version', 'release'):
+        if not isinstance(nvr.get(field), str):
+            # e.g. a number from `koji call`: a clean fault, not a TypeError traceback
+            raise GenericError('Invalid %s value: %r (a string is required)'
+                               % (field, nvr.get(field)))
     if '-' in nvr['version']:
         raise GenericError('The "-" character not allowed in version field')
     if '-' in nvr['release']:
@@ -176,6 +181,48 @@ def maven_info_to_nvr(maveninfo):
         'epoch': None,
         'package_name': name,
     }
+
+
+_POM_FIELDS = ('groupId', 'artifactId', 'version')
+
+
+def parse_pom(path=None, contents=None):
+    """groupId, artifactId and version of a maven pom, given as a path or as its text.
+
+    Values of the project itself win; those of its <parent> fill what the project leaves
+    out, as maven inherits them.
+    """
+    import xml.etree.ElementTree as ET
+    if path:
+        with open(path, 'rb') as fo:
+            contents = fo.read()
+    if not contents:
+        raise GenericError('either a path to a pom file or the contents of a pom file '
+                           'must be specified')
+    try:
+        root = ET.fromstring(contents)
+    except ET.ParseError as e:
+        raise GenericError('could not parse POM %s: %s' % (path or '<contents>', e))
+
+    def local(tag):
+        return tag.rsplit('}', 1)[-1]
+    values = {}
+    inherited = {}
+    for child in root:
+        name = local(child.tag)
+        if name in _POM_FIELDS:
+            values[name] = (child.text or '').strip()
+        elif name == 'parent':
+            for sub in child:
+                if local(sub.tag) in _POM_FIELDS:
+                    inherited[local(sub.tag)] = (sub.text or '').strip()
+    for field in _POM_FIELDS:
+        if field not in values and field in inherited:
+            values[field] = inherited[field]
+        if field not in values:
+            raise GenericError('could not extract %s from POM: %s'
+                               % (field, path or '<contents>'))
+    return values
 
 
 def pom_to_maven_info(pominfo):

@@ -3,11 +3,15 @@
 Plugins import these names from ``koji_cli.lib``, so the names and call signatures
 follow the upstream client.
 """
+import hashlib
 import optparse
 import os
+import random
 import socket
+import string
 import sys
 import time
+from contextlib import closing
 
 import requests
 
@@ -236,6 +240,225 @@ class TimeOption(optparse.Option):
     def get_help(cls):
         return "time is a unix timestamp or a date/time dateutil can parse, " \
             "e.g. \"2020-12-31 12:35\""
+
+
+# -- uploads and downloads of build content -------------------------------------------------
+
+def unique_path(prefix):
+    """A fresh server-side upload directory below ``prefix``.
+
+    The time keeps listings of the work area readable; the random letters keep two
+    clients starting in the same instant apart.
+    """
+    letters = ''.join(random.choice(string.ascii_letters) for _ in range(8))
+    return '%s/%r.%s' % (prefix, time.time(), letters)
+
+
+def linked_upload(localfile, path, name=None):
+    """Hard-link a local file into the hub's work area instead of sending it.
+
+    Only possible when the client shares the hub's file system (``topdir``); the new
+    directory gets the owner of the work area so the hub can still clean it up.
+    """
+    if name is None:
+        name = os.path.basename(localfile)
+    old_umask = os.umask(0o02)
+    try:
+        work = koji.pathinfo.work()
+        dest_dir = os.path.join(work, path)
+        dst = os.path.join(dest_dir, name)
+        koji.ensuredir(dest_dir)
+        st = os.stat(work)
+        os.chown(dest_dir, st.st_uid, st.st_gid)
+        print("Linking rpm to: %s" % dst)
+        os.link(localfile, dst)
+    finally:
+        os.umask(old_umask)
+
+
+def _download_progress(download_t, download_d, size=None):
+    """Download bar: share done (``???%`` when the total is unknown) and amounts."""
+    if download_t:
+        fraction = float(download_d) / float(download_t)
+        percent = "%3d%%" % (fraction * 100)
+    else:
+        fraction, percent = 0.0, "???%"
+    amount = _format_size(download_d)
+    if size:
+        amount = "%s / %s" % (amount, _format_size(size))
+    sys.stdout.write("[% -36s] % 4s % 10s\r" % ('=' * int(fraction * 36), percent, amount))
+    sys.stdout.flush()
+
+
+def _remote_size(url):
+    """Content-Length the server announces for url, None when it does not say."""
+    resp = requests.head(url, timeout=10, allow_redirects=True)
+    if resp.status_code == 200 and resp.headers.get('Content-Length'):
+        return int(resp.headers['Content-Length'])
+    return None
+
+
+def _last_modified(response):
+    """The response's Last-Modified as a local timestamp, or None."""
+    value = response.headers.get('last-modified')
+    if not value:
+        return None
+    import dateutil.parser
+    import dateutil.tz
+    when = dateutil.parser.parse(value)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dateutil.tz.gettz())
+    return time.mktime(when.astimezone(dateutil.tz.gettz()).timetuple())
+
+
+def download_file(url, relpath, quiet=False, noprogress=False, size=None, num=None,
+                  filesize=None):
+    """Fetch url into relpath (relative to the current directory).
+
+    ``num``/``size`` number the "Downloading" line. With a known ``filesize`` an
+    existing partial file is resumed with a Range request and a complete one is left
+    alone; checking the result is the caller's job. The file keeps the server's mtime.
+    """
+    if '/' in relpath:
+        koji.ensuredir(os.path.dirname(relpath))
+    if not quiet:
+        if size and num:
+            print("Downloading [%d/%d]: %s" % (num, size, relpath))
+        else:
+            print("Downloading: %s" % relpath)
+    if not filesize:
+        filesize = _remote_size(url)
+    show = not (quiet or noprogress)
+    headers = {}
+    pos = 0
+    if filesize:
+        f = open(relpath, 'ab')
+        pos = f.tell()
+        if pos == filesize:
+            f.close()
+            if not quiet:
+                print("File %s already downloaded, skipping" % relpath)
+            return
+        if pos:
+            if not quiet:
+                print("Appending to existing file %s" % relpath)
+            headers['Range'] = 'bytes=%d-' % pos
+    else:
+        f = open(relpath, 'wb')
+    mtime = None
+    try:
+        request = koji.request_with_retry().get(url, headers=headers, stream=True)
+        with closing(request) as response:
+            if response.status_code in (200, 416):
+                # the whole file is coming (or our part was bogus): start over
+                f.close()
+                f = open(relpath, 'wb')
+                pos = 0
+            response.raise_for_status()
+            length = filesize or int(response.headers.get('content-length') or 0)
+            for chunk in response.iter_content(chunk_size=1024 ** 2):
+                pos += len(chunk)
+                f.write(chunk)
+                if show:
+                    _download_progress(length, pos, filesize)
+            if not length and show:
+                _download_progress(pos, pos, filesize)
+            mtime = _last_modified(response)
+    finally:
+        f.close()
+        if pos == 0:
+            os.unlink(relpath)
+        elif mtime:
+            os.utime(relpath, (time.time(), mtime))
+    if show:
+        print('')
+
+
+def _rpm_ident(hdr):
+    """The value the hub keeps as an rpm's payloadhash: hex SIGMD5, else the best digest."""
+    sigmd5 = koji.get_header_field(hdr, 'sigmd5')
+    if sigmd5:
+        return koji.hex_string(sigmd5)
+    for label, tag in (('sha3-256', 'sha3_256header'), ('sha256', 'sha256header'),
+                       ('sha1', 'sha1header')):
+        try:
+            value = koji.get_header_field(hdr, tag)
+        except koji.GenericError:
+            continue
+        if value:
+            return '%s::%s' % (label, value)
+    raise koji.GenericError('No known header digests found')
+
+
+def download_rpm(build, rpm, topurl, sigkey=None, quiet=False, noprogress=False, num=None,
+                 size=None):
+    """download_file for one rpm of a build, then make sure it is the rpm the hub knows.
+
+    A bad download is deleted and ends the command.
+    """
+    pi = koji.PathInfo(topdir=topurl)
+    if sigkey:
+        fname = pi.signed(rpm, sigkey)
+        filesize = None
+    else:
+        fname = pi.rpm(rpm)
+        filesize = rpm['size']
+    path = os.path.basename(fname)
+    download_file(os.path.join(pi.build(build), fname), path, quiet=quiet,
+                  noprogress=noprogress, filesize=filesize, num=num, size=size)
+    if not sigkey:
+        # the hub records the size of the unsigned file only
+        got = os.path.getsize(path)
+        if got != rpm['size']:
+            os.unlink(path)
+            error("Downloaded rpm %s size %d does not match db size %d, deleting"
+                  % (path, got, rpm['size']))
+    try:
+        koji.check_rpm_file(path)
+    except koji.GenericError as ex:
+        os.unlink(path)
+        warn(str(ex))
+        error("Downloaded rpm %s is not valid rpm file, deleting" % path)
+    if _rpm_ident(koji.get_rpm_header(path)) != rpm['payloadhash']:
+        os.unlink(path)
+        error("Downloaded rpm %s doesn't match db, deleting" % path)
+
+
+def _archive_location(pi, build, archive):
+    """(url, local relative path) of an archive; legacy btypes keep their own layout."""
+    btype = archive['btype']
+    if btype == 'maven':
+        return os.path.join(pi.mavenbuild(build), pi.mavenfile(archive)), pi.mavenfile(archive)
+    if btype == 'win':
+        return os.path.join(pi.winbuild(build), pi.winfile(archive)), pi.winfile(archive)
+    if btype == 'image':
+        return os.path.join(pi.imagebuild(build), archive['filename']), archive['filename']
+    return (os.path.join(pi.typedir(build, btype), archive['filename']), archive['filename'])
+
+
+_ARCHIVE_HASHES = {'md5': koji.util.md5_constructor, 'sha1': hashlib.sha1,
+                   'sha256': hashlib.sha256}
+
+
+def download_archive(build, archive, topurl, quiet=False, noprogress=False, num=None,
+                     size=None):
+    """download_file for one archive of a build, then check its size and checksum."""
+    url, path = _archive_location(koji.PathInfo(topdir=topurl), build, archive)
+    download_file(url, path, quiet=quiet, noprogress=noprogress, filesize=archive['size'],
+                  num=num, size=size)
+    if os.path.getsize(path) != archive['size']:
+        os.unlink(path)
+        error("Downloaded rpm %s size does not match db size, deleting" % path)
+    maker = _ARCHIVE_HASHES.get(koji.CHECKSUM_TYPES.get(archive['checksum_type']))
+    if maker is None:
+        error("Unknown checksum type: %s" % archive['checksum_type'])
+    chk = maker()
+    with open(path, 'rb') as fo:
+        for block in iter(lambda: fo.read(1024 ** 2), b''):
+            chk.update(block)
+    if chk.hexdigest() != archive['checksum']:
+        os.unlink(path)
+        error("Downloaded archive %s doesn't match checksum, deleting" % path)
 
 
 # the watchers are public API of this module (scripts import watch_tasks from here)

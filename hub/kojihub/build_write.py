@@ -211,8 +211,8 @@ def _build_for_type(build_info, btype):
     return binfo
 
 
-def _typed_row(table, build_id):
-    return QueryProcessor(columns=['*'], tables=[table], clauses=['build_id = %(id)s'],
+def _typed_row(table, columns, build_id):
+    return QueryProcessor(columns=list(columns), tables=[table], clauses=['build_id = %(id)s'],
                           values={'id': build_id}).executeOne()
 
 
@@ -222,7 +222,7 @@ def new_maven_build(binfo, maven_info):
     for key, value in row.items():
         if not value:
             raise koji.GenericError('Missing maven info: %s' % key)
-    current = _typed_row('maven_builds', binfo['id'])
+    current = _typed_row('maven_builds', row, binfo['id'])
     if current:
         for key, value in row.items():
             if current[key] != value:
@@ -240,7 +240,7 @@ def new_win_build(binfo, win_info):
     platform = win_info.get('platform')
     if not platform:
         raise koji.GenericError('Missing windows info: platform')
-    current = _typed_row('win_builds', binfo['id'])
+    current = _typed_row('win_builds', ['platform'], binfo['id'])
     if current:
         if current['platform'] != platform:
             UpdateProcessor('win_builds', data={'platform': platform},
