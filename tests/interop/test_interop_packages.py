@@ -10,7 +10,7 @@ import re
 import pytest
 
 import koji
-from tests.interop.compare import norm, show, suffix
+from tests.interop.compare import norm, same_batch, show, suffix
 
 
 @pytest.fixture(scope='module')
@@ -32,8 +32,8 @@ def has_external_repos(hub):
 
 def make_world(hub, s, erepos=False):
     """Two tags (child inherits parent), an owner, package entries, groups, repos."""
-    parent = hub.createTag('ip-parent-%s' % s)
-    hub.createTag('ip-child-%s' % s, parent=parent)
+    hub.createTag('ip-parent-%s' % s)
+    hub.createTag('ip-child-%s' % s, parent='ip-parent-%s' % s)
     owner = 'ip-owner-%s' % s
     hub.createUser(owner)
     for pkg in ('alpha', 'beta', 'gamma'):
@@ -66,11 +66,40 @@ def shared(hub):
     return make_world(hub, suffix(), erepos=has_external_repos(hub))
 
 
-@pytest.fixture
-def twins(hub):
-    """Two fresh identical worlds, one per client, for commands that change state."""
-    erepos = has_external_repos(hub)
-    return make_world(hub, suffix(), erepos), make_world(hub, suffix(), erepos)
+def make_worlds(hub, count, erepos=False):
+    """``count`` fresh worlds, built in a few multicalls rather than call by call."""
+    worlds = [suffix() for _ in range(count)]
+    with hub.multicall(strict=True, batch=1000) as m:
+        for s in worlds:
+            make_world(m, s, erepos)
+    return worlds
+
+
+def write_batch(clients, hub, templates, erepos):
+    """{template: ((theirs world, ours world), theirs, ours)}.
+
+    Each command line gets a twin pair of fresh worlds; all of upstream's lines run in
+    one process, all of ours in another (their worlds are disjoint, so the lines cannot
+    disturb each other).
+    """
+    worlds = make_worlds(hub, 2 * len(templates), erepos)
+    pairs = list(zip(worlds[::2], worlds[1::2]))
+    theirs = clients.run_batch('theirs', [[arg.format(s=a) for arg in t]
+                                          for t, (a, b) in zip(templates, pairs)])
+    ours = clients.run_batch('ours', [[arg.format(s=b) for arg in t]
+                                      for t, (a, b) in zip(templates, pairs)])
+    return {tuple(t): item for t, item in zip(templates, zip(pairs, theirs, ours))}
+
+
+def same_written(pair, theirs, ours, ids=False):
+    """Outputs of one command line on its twin worlds, equal once the suffix is evened."""
+    (a, b) = pair
+    t = norm(theirs, replace=[(a, 'S')], usage_extra=True)
+    o = norm(ours, replace=[(b, 'S')], usage_extra=True)
+    if ids:
+        t, o = [tuple(re.sub(r'\d+', 'N', x) if isinstance(x, str) else x for x in r)
+                for r in (t, o)]
+    assert o == t, show(theirs, ours)
 
 
 def same_read(clients, *args, noauth=True):
@@ -78,20 +107,6 @@ def same_read(clients, *args, noauth=True):
     theirs = clients.theirs(*args, noauth=noauth)
     ours = clients.ours(*args, noauth=noauth)
     assert norm(ours, usage_extra=True) == norm(theirs, usage_extra=True), show(theirs, ours)
-    return theirs
-
-
-def same_write(clients, twins, *template, ids=False):
-    """Run the command on each twin world; outputs equal once the suffix is evened out."""
-    (a, b) = twins
-    theirs = clients.theirs(*[arg.format(s=a) for arg in template])
-    ours = clients.ours(*[arg.format(s=b) for arg in template])
-    t = norm(theirs, replace=[(a, 'S')], usage_extra=True)
-    o = norm(ours, replace=[(b, 'S')], usage_extra=True)
-    if ids:
-        t, o = [tuple(re.sub(r'\d+', 'N', x) if isinstance(x, str) else x for x in r)
-                for r in (t, o)]
-    assert o == t, show(theirs, ours)
     return theirs
 
 
@@ -123,9 +138,22 @@ READS = [
 ]
 
 
+@pytest.fixture(scope='module')
+def read_batch(clients, shared, hub):
+    """READS and ERREPO_READS through both clients, one process per client."""
+    templates = READS + (ERREPO_READS if has_external_repos(hub) else [])
+    return same_batch(clients, [[arg.format(s=shared) for arg in t] for t in templates],
+                      noauth=True)
+
+
+def check_batch(batch, shared, template):
+    theirs, ours = batch[tuple(arg.format(s=shared) for arg in template)]
+    assert norm(ours, usage_extra=True) == norm(theirs, usage_extra=True), show(theirs, ours)
+
+
 @pytest.mark.parametrize('template', READS, ids=[' '.join(t) for t in READS])
-def test_read_commands(clients, shared, template):
-    same_read(clients, *[arg.format(s=shared) for arg in template])
+def test_read_commands(read_batch, shared, template):
+    check_batch(read_batch, shared, template)
 
 
 def test_list_pkgs_all_and_events(clients, shared, hub):
@@ -154,10 +182,10 @@ ERREPO_READS = [
 
 
 @pytest.mark.parametrize('template', ERREPO_READS, ids=[' '.join(t) for t in ERREPO_READS])
-def test_external_repo_reads(clients, shared, hub, template):
+def test_external_repo_reads(read_batch, shared, hub, template):
     if not has_external_repos(hub):
         pytest.skip('the hub does not export the external repo calls yet')
-    same_read(clients, *[arg.format(s=shared) for arg in template])
+    check_batch(read_batch, shared, template)
 
 
 WRITES = [
@@ -224,11 +252,17 @@ WRITES = [
 ]
 
 
+@pytest.fixture(scope='module')
+def writes(clients, hub):
+    return write_batch(clients, hub, WRITES, has_external_repos(hub))
+
+
 @pytest.mark.parametrize('template', WRITES, ids=[' '.join(t) for t in WRITES])
-def test_write_commands(clients, twins, hub, template):
-    same_write(clients, twins, *template)
+def test_write_commands(writes, hub, template):
+    pair, theirs, ours = writes[template]
+    same_written(pair, theirs, ours)
     # and the hub state they leave behind matches too
-    assert world_state(hub, twins[1]) == world_state(hub, twins[0])
+    assert world_state(hub, pair[1]) == world_state(hub, pair[0])
 
 
 def world_state(hub, s):
@@ -280,12 +314,17 @@ ERREPO_WRITES = [
 ]
 
 
-@pytest.mark.parametrize('template', ERREPO_WRITES, ids=[' '.join(t) for t in ERREPO_WRITES])
-def test_external_repo_writes(clients, hub, template):
+@pytest.fixture(scope='module')
+def erepo_writes(clients, hub):
     if not has_external_repos(hub):
         pytest.skip('the hub does not export the external repo calls yet')
-    pair = make_world(hub, suffix(), True), make_world(hub, suffix(), True)
-    same_write(clients, pair, *template, ids=True)
+    return write_batch(clients, hub, ERREPO_WRITES, True)
+
+
+@pytest.mark.parametrize('template', ERREPO_WRITES, ids=[' '.join(t) for t in ERREPO_WRITES])
+def test_external_repo_writes(erepo_writes, hub, template):
+    pair, theirs, ours = erepo_writes[template]
+    same_written(pair, theirs, ours, ids=True)
     assert world_state(hub, pair[1]) == world_state(hub, pair[0])
 
 
@@ -295,7 +334,9 @@ def test_remove_external_repo_unused_alltags(clients, hub):
     pair = suffix(), suffix()
     for s in pair:
         hub.createExternalRepo('ip-lone-%s' % s, 'http://example.com/%s/' % s)
-    same_write(clients, pair, 'remove-external-repo', '--alltags', 'ip-lone-{s}')
+    args = ('remove-external-repo', '--alltags', 'ip-lone-%s')
+    same_written(pair, clients.theirs(*[a.replace('%s', pair[0]) for a in args]),
+                 clients.ours(*[a.replace('%s', pair[1]) for a in args]))
 
 
 COMMANDS = ['add-pkg', 'remove-pkg', 'block-pkg', 'unblock-pkg', 'set-pkg-arches',
@@ -308,11 +349,15 @@ COMMANDS = ['add-pkg', 'remove-pkg', 'block-pkg', 'unblock-pkg', 'set-pkg-arches
 OPTION = re.compile(r'^  (-[^ ]*(?:, -[^ ]*)*)', re.M)
 
 
+@pytest.fixture(scope='module')
+def helps(clients):
+    return same_batch(clients, [(command, '--help') for command in COMMANDS], noauth=True)
+
+
 @pytest.mark.parametrize('command', COMMANDS)
-def test_help_synopsis_and_flags(clients, command):
+def test_help_synopsis_and_flags(helps, command):
     """Same usage line and option flags/metavars; the help wording is our own."""
-    theirs = clients.theirs(command, '--help', noauth=True)
-    ours = clients.ours(command, '--help', noauth=True)
+    theirs, ours = helps[(command, '--help')]
     assert (ours.returncode, ours.stdout.splitlines()[0]) == \
         (theirs.returncode, theirs.stdout.splitlines()[0])
     assert OPTION.findall(ours.stdout) == OPTION.findall(theirs.stdout)
