@@ -1,6 +1,6 @@
 """Build lifecycle calls: reset, delete, cancel, owner/timestamp fixes, references.
 
-Every change to a build row goes through ``_change_build`` so the pre/post
+Every change to a build row goes through ``build_write.change_build`` so the pre/post
 BuildStateChange callbacks fire the same way for each attribute.
 """
 import logging
@@ -10,8 +10,8 @@ import xmlrpc.client
 
 import koji
 from koji.context import context
-from koji.plugin import run_callbacks
 
+from .build_write import change_build
 from .builds import get_build
 from .db import DeleteProcessor, QueryProcessor, UpdateProcessor, _multiRow
 from .packages import get_package_id
@@ -31,32 +31,6 @@ _ARCHIVE_CHILDREN = (('maven_archives', 'archive_id'), ('win_archives', 'archive
                      ('archive_components', 'component_id'))
 _BUILD_CHILDREN = ('maven_builds', 'win_builds', 'image_builds', 'build_types',
                    'build_reservations', 'tag_listing')
-
-
-def _change_build(binfo, attribute, new, data=None, rawdata=None, clauses=None,
-                  values=None, prepare=None):
-    """Update one build row between the pre and post BuildStateChange callbacks.
-
-    ``prepare`` runs after the pre callback (which may veto) and before the row update.
-    Returns the refreshed build, or None when ``clauses`` made the update match nothing
-    (a concurrent change), in which case the post callback is not run.
-    """
-    old = binfo[attribute]
-    run_callbacks('preBuildStateChange', attribute=attribute, old=old, new=new, info=binfo)
-    if prepare is not None:
-        prepare()
-    vals = {'build_id': binfo['id']}
-    vals.update(values or {})
-    update = UpdateProcessor('build', data=data or {}, rawdata=rawdata or {},
-                             clauses=['id = %(build_id)s'] + list(clauses or ()),
-                             values=vals)
-    if update.execute() == 0:
-        return None
-    context.commit_pending = True
-    new_info = get_build(binfo['id'], strict=True)
-    run_callbacks('postBuildStateChange', attribute=attribute, old=old, new=new,
-                  info=new_info)
-    return new_info
 
 
 def _remove_build_files(binfo):
@@ -108,9 +82,9 @@ def reset_build(build):
             _delete_any(table, 'build_id', [build_id])
         _remove_build_files(binfo)
 
-    _change_build(binfo, 'state', STATES['CANCELED'],
-                  data={'state': STATES['CANCELED'], 'task_id': None, 'volume_id': 0},
-                  rawdata={'completion_time': 'NOW()'}, prepare=wipe)
+    change_build(binfo, 'state', STATES['CANCELED'],
+                 data={'state': STATES['CANCELED'], 'task_id': None, 'volume_id': 0},
+                 rawdata={'completion_time': 'NOW()'}, prepare=wipe)
 
 
 def build_references(build, limit=None, lazy=False):
@@ -225,8 +199,8 @@ def _delete_build(binfo):
         revoke.execute()
         _remove_build_files(binfo)
 
-    _change_build(binfo, 'state', STATES['DELETED'], data={'state': STATES['DELETED']},
-                  prepare=wipe)
+    change_build(binfo, 'state', STATES['DELETED'], data={'state': STATES['DELETED']},
+                 prepare=wipe)
 
 
 def cancel_build(build_id, cancel_task=True):
@@ -234,11 +208,11 @@ def cancel_build(build_id, cancel_task=True):
     binfo = get_build(build_id, strict=True)
     if binfo['state'] != STATES['BUILDING']:
         return False
-    new = _change_build(binfo, 'state', STATES['CANCELED'],
-                        data={'state': STATES['CANCELED']},
-                        rawdata={'completion_time': 'NOW()'},
-                        clauses=['state = %(building)s'],
-                        values={'building': STATES['BUILDING']})
+    new = change_build(binfo, 'state', STATES['CANCELED'],
+                       data={'state': STATES['CANCELED']},
+                       rawdata={'completion_time': 'NOW()'},
+                       clauses=['state = %(building)s'],
+                       values={'building': STATES['BUILDING']})
     if new is None:
         return False
     DeleteProcessor('build_reservations', clauses=['build_id = %(id)s'],
@@ -268,7 +242,7 @@ def set_build_owner(build, user):
     context.session.assertPerm('admin')
     binfo = get_build(build, strict=True)
     uinfo = get_user(user, strict=True)
-    _change_build(binfo, 'owner_id', uinfo['id'], data={'owner': uinfo['id']})
+    change_build(binfo, 'owner_id', uinfo['id'], data={'owner': uinfo['id']})
 
 
 def set_build_timestamp(build, ts):
@@ -283,8 +257,8 @@ def set_build_timestamp(build, ts):
             raise koji.GenericError('Invalid time: %s' % ts)
     elif isinstance(ts, bool) or not isinstance(ts, (int, float)):
         raise koji.GenericError('Invalid type for timestamp')
-    _change_build(binfo, 'completion_ts', ts,
-                  rawdata={'completion_time': 'TO_TIMESTAMP(%(ts)s)'}, values={'ts': float(ts)})
+    change_build(binfo, 'completion_ts', ts,
+                 rawdata={'completion_time': 'TO_TIMESTAMP(%(ts)s)'}, values={'ts': float(ts)})
 
 
 def untagged_builds(name=None, queryOpts=None, draft=None):

@@ -84,6 +84,37 @@ def _has_content_or_history(build_id):
     return False
 
 
+def change_build(binfo, attribute, new, data=None, rawdata=None, clauses=None,
+                 values=None, prepare=None, after=None):
+    """Update one build row between the pre and post BuildStateChange callbacks.
+
+    Every change of an existing build goes through here, so plugins see each attribute
+    change the same way. ``prepare`` runs after the pre callback (which may veto) and
+    before the row update; ``after`` runs after the update and before the post callback
+    (files to move, history to log). Returns the refreshed build, or None when
+    ``clauses`` made the update match nothing (a concurrent change), in which case
+    neither ``after`` nor the post callback runs.
+    """
+    old = binfo[attribute]
+    run_callbacks('preBuildStateChange', attribute=attribute, old=old, new=new, info=binfo)
+    if prepare is not None:
+        prepare()
+    vals = {'build_id': binfo['id']}
+    vals.update(values or {})
+    update = UpdateProcessor('build', data=data or {}, rawdata=rawdata or {},
+                             clauses=['id = %(build_id)s'] + list(clauses or ()),
+                             values=vals)
+    if update.execute() == 0:
+        return None
+    context.commit_pending = True
+    if after is not None:
+        after()
+    new_info = get_build(binfo['id'], strict=True)
+    run_callbacks('postBuildStateChange', attribute=attribute, old=old, new=new,
+                  info=new_info)
+    return new_info
+
+
 def _recycle_build(old, data):
     """Reuse the row of a failed/canceled/deleted build for a new attempt at the same NVR."""
     state = koji.BUILD_STATES[old['state']]
@@ -95,27 +126,22 @@ def _recycle_build(old, data):
                                 'history): %r' % (old['id'], state, data))
     changes = {key: data[key] for key in ('state', 'task_id', 'owner', 'source', 'extra',
                                           'epoch', 'volume_id', 'draft') if key in data}
-    run_callbacks('preBuildStateChange', attribute='state', old=old['state'],
-                  new=changes['state'], info=old)
-    raw = {}
+    raw = {'create_event': 'get_event()'}
     for key in ('start_time', 'completion_time'):
         if data.get(key) == 'NOW':
             raw[key] = 'NOW()'
         else:
             changes[key] = data.get(key)
-    raw['create_event'] = 'get_event()'
-    update = UpdateProcessor('build', data=changes, rawdata=raw, clauses=['id = %(id)s'],
-                             values={'id': old['id']})
-    update.execute()
-    DeleteProcessor('build_types', clauses=['build_id = %(id)s'],
-                    values={'id': old['id']}).execute()
-    context.commit_pending = True
-    builddir = koji.pathinfo.build(old)
-    if os.path.lexists(builddir):
-        koji.util.rmtree(builddir)
-    new = get_build(old['id'], strict=True)
-    run_callbacks('postBuildStateChange', attribute='state', old=old['state'],
-                  new=new['state'], info=new)
+
+    def clear_old_content():
+        DeleteProcessor('build_types', clauses=['build_id = %(id)s'],
+                        values={'id': old['id']}).execute()
+        builddir = koji.pathinfo.build(old)
+        if os.path.lexists(builddir):
+            koji.util.rmtree(builddir)
+
+    change_build(old, 'state', changes['state'], data=changes, rawdata=raw,
+                 after=clear_old_content)
     return old['id']
 
 

@@ -362,35 +362,14 @@ def import_rpm_file(fn, buildinfo, rpminfo):
     return import_archive_file(fn, os.path.dirname(final))
 
 
-def _store_import_sig(rpminfo, buildinfo, sighdr):
-    """Record the signature header of an imported rpm (the signatures module when present).
+def _store_import_sig(rpminfo, sighdr):
+    """Record the signature header of an imported rpm.
 
     Unsigned rpms are recorded under the empty sigkey, as upstream does, so writing signed
     copies later can splice headers.
     """
-    try:
-        from .signatures import add_rpm_sig
-    except ImportError:
-        add_rpm_sig = None
-    if add_rpm_sig is not None:
-        return add_rpm_sig(rpminfo['id'], sighdr)
-    rawhdr = koji.RawHeader(sighdr)
-    sigmd5 = rawhdr.get(1004)  # RPMSIGTAG_MD5
-    if sigmd5 is not None and koji.hex_string(sigmd5) != rpminfo['payloadhash']:
-        raise koji.GenericError('wrong md5 for %s: %s' % (rpminfo['name'],
-                                                          koji.hex_string(sigmd5)))
-    sigkey = koji.get_sighdr_key(sighdr) or ''
-    sighash = md5_constructor(sighdr).hexdigest()
-    rinfo = dict(rpminfo)
-    run_callbacks('preRPMSign', sigkey=sigkey, sighash=sighash, build=buildinfo, rpm=rinfo)
-    insert = InsertProcessor('rpmsigs', data={'rpm_id': rpminfo['id'], 'sigkey': sigkey,
-                                              'sighash': sighash})
-    insert.execute()
-    sigpath = os.path.join(koji.pathinfo.build(buildinfo), koji.pathinfo.sighdr(rinfo, sigkey))
-    koji.ensuredir(os.path.dirname(sigpath))
-    with open(sigpath, 'wb') as fo:
-        fo.write(sighdr)
-    run_callbacks('postRPMSign', sigkey=sigkey, sighash=sighash, build=buildinfo, rpm=rinfo)
+    from .signatures import add_rpm_sig  # signatures imports this module
+    add_rpm_sig(rpminfo['id'], sighdr)
 
 
 def import_rpm_call(path, basename):
@@ -409,7 +388,7 @@ def import_rpm_call(path, basename):
     rpminfo = import_rpm(fn)
     import_rpm_file(fn, rpminfo['build'], rpminfo)
     final = os.path.join(koji.pathinfo.build(rpminfo['build']), koji.pathinfo.rpm(rpminfo))
-    _store_import_sig(rpminfo, rpminfo['build'], koji.rip_rpm_sighdr(final))
+    _store_import_sig(rpminfo, koji.rip_rpm_sighdr(final))
     return rpminfo
 
 

@@ -9,11 +9,10 @@ import shutil
 
 import koji
 from koji.context import context
-from koji.plugin import run_callbacks
 
-from .build_write import check_volume_policy
+from .build_write import change_build, check_volume_policy
 from .builds import get_build
-from .db import DeleteProcessor, QueryProcessor, UpdateProcessor, _dml
+from .db import DeleteProcessor, QueryProcessor, _dml
 from .lookup import lookup_name
 from .names import verify_name_internal
 
@@ -127,14 +126,10 @@ def _set_build_volume(binfo, volinfo, strict=True):
             new_dir == base_dir and os.path.islink(base_dir)):
         raise koji.GenericError('Destination directory exists: %s' % new_dir)
 
-    run_callbacks('preBuildStateChange', attribute='volume_id', old=binfo['volume_id'],
-                  new=volinfo['id'], info=binfo)
-    UpdateProcessor('build', data={'volume_id': volinfo['id']}, clauses=['id = %(id)s'],
-                    values={'id': binfo['id']}).execute()
-    _log_volume_change(binfo['id'])
-    context.commit_pending = True
-
-    if have_files:
+    def move_files():
+        _log_volume_change(binfo['id'])
+        if not have_files:
+            return
         # the DEFAULT location of a non-default build is only a symlink; clear it first
         if os.path.islink(base_dir):
             os.unlink(base_dir)
@@ -143,8 +138,8 @@ def _set_build_volume(binfo, volinfo, strict=True):
             koji.ensuredir(os.path.dirname(base_dir))
             os.symlink(os.path.relpath(new_dir, os.path.dirname(base_dir)), base_dir)
 
-    run_callbacks('postBuildStateChange', attribute='volume_id', old=binfo['volume_id'],
-                  new=volinfo['id'], info=get_build(binfo['id'], strict=True))
+    change_build(binfo, 'volume_id', volinfo['id'], data={'volume_id': volinfo['id']},
+                 after=move_files)
 
 
 def _task_policy_data(task_id):
