@@ -6,8 +6,6 @@ Output files are written straight into the hub's KojiDir.
 """
 import os
 import re
-import subprocess
-import sys
 import time
 import uuid
 
@@ -16,9 +14,8 @@ import pytest
 
 import koji
 from koji import xmlrpcplus
+from tests.fixtures.cli import our_cli
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-KOJI = os.path.join(ROOT, 'cli', 'koji')
 LOG_ERROR = r'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \[ERROR\] koji: '
 S = koji.TASK_STATES
 
@@ -50,13 +47,12 @@ def cli(hub_server, tmp_path_factory):
         dst.write(src.read().rstrip('\n') + '\npoll_interval = 0\n')
 
     def run(*args, **kw):
-        cmd = [sys.executable, KOJI, '-c', config, '-p', hub_server.profile]
+        cmd = ['-c', config, '-p', hub_server.profile]
         if kw.get('auth', True):
             cmd += ['--user', hub_server.admin_user, '--password', hub_server.admin_password]
         env = dict(os.environ, HOME=str(home))
-        return subprocess.run(cmd + list(args), env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, universal_newlines=True, timeout=120,
-                              stdin=subprocess.DEVNULL, cwd=kw.get('cwd'))
+        return our_cli().run(cmd + list(args), env=env, cwd=kw.get('cwd') or os.getcwd(),
+                             timeout=120)
     return run
 
 

@@ -7,26 +7,26 @@ Every interop test module uses these pieces:
 - ``norm`` evens out what may differ between two runs: log timestamps, a world suffix,
   ids and times the hub hands out, and help paragraphs we word our own way.
 - ``same`` asserts that a read-only command gives the same result through both clients.
-- ``same_batch`` does that for many command lines at once: each client starts once and
-  runs them all (tests/interop/batch_cli.py), which saves a CLI start-up per line.
+- ``same_batch`` does that for many command lines at once, so each stays a test case.
+- Every command line is a fork of a server per client that has the client imported
+  (tests/fixtures/forkcli.py): a process of its own without the start-up cost.
 - ``twin`` runs a script once per client, each on its own "world" of objects whose names
   differ only by an equal-length suffix, and asserts the outputs match.
 
 The ``interop_clients`` fixture (tests/fixtures/interop.py) builds a ``Clients``.
 """
-import collections
-import json
 import os
 import re
-import subprocess
 import sys
 import uuid
 
+from tests.fixtures.cli import PRELOAD
+from tests.fixtures.forkcli import fork_cli
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUR_KOJI = os.path.join(ROOT, 'cli', 'koji')
-BATCH_CLI = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'batch_cli.py')
-# what a command run leaves, shaped like the CompletedProcess fields norm() reads
-Result = collections.namedtuple('Result', 'returncode stdout stderr')
+# what upstream's client imports on every run; its fork server loads them once
+UPSTREAM_PRELOAD = ['koji', 'koji_cli.lib', 'koji_cli.commands']
 LOG_PREFIX = re.compile(r'^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ', re.M)
 ASCTIME = re.compile(r'[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}')
 IDS = re.compile(r'(\(|\[|eid |event )\d+(\)|\]| )')
@@ -55,31 +55,21 @@ class Clients(object):
         return base + ['--authtype', 'password', '--user', self.hub.admin_user,
                        '--password', self.hub.admin_password] + list(args)
 
-    def run(self, who, *args, noauth=False, cwd='/', timeout=120):
+    def server(self, who):
+        """The fork server (tests/fixtures/forkcli.py) of upstream's client or ours."""
         if who == 'theirs':
-            return subprocess.run([self.upstream.koji] + self._args(args, noauth),
-                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, universal_newlines=True,
-                                  timeout=timeout, env=self.upstream.env(self.env), cwd=cwd)
-        return subprocess.run([sys.executable, OUR_KOJI] + self._args(args, noauth),
-                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, universal_newlines=True,
-                              timeout=timeout, env=self.upstream.env(self.env), cwd=cwd)
+            return fork_cli(self.upstream.python, self.upstream.koji, UPSTREAM_PRELOAD,
+                            self.upstream.env(self.env))
+        return fork_cli(sys.executable, OUR_KOJI, PRELOAD, self.upstream.env(self.env))
 
-    def run_batch(self, who, commands, noauth=False, cwd='/', timeout=600):
-        """Run many command lines (each a sequence of args) in one client process."""
-        if who == 'theirs':
-            python, script = self.upstream.python, self.upstream.koji
-        else:
-            python, script = sys.executable, OUR_KOJI
-        argvs = [self._args(args, noauth) for args in commands]
-        proc = subprocess.run([python, BATCH_CLI, script], input=json.dumps(argvs),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              universal_newlines=True, timeout=timeout,
-                              env=self.upstream.env(self.env), cwd=cwd)
-        if proc.returncode:
-            raise RuntimeError('batch run of %s failed:\n%s' % (who, proc.stderr))
-        return [Result(r['rc'], r['stdout'], r['stderr']) for r in json.loads(proc.stdout)]
+    def run(self, who, *args, noauth=False, cwd='/', timeout=120):
+        return self.server(who).run(self._args(args, noauth), env=self.upstream.env(self.env),
+                                    cwd=cwd, timeout=timeout)
+
+    def run_batch(self, who, commands, noauth=False, cwd='/', timeout=120):
+        """Run many command lines (each a sequence of args) through one client."""
+        return [self.run(who, *args, noauth=noauth, cwd=cwd, timeout=timeout)
+                for args in commands]
 
     def theirs(self, *args, **kw):
         return self.run('theirs', *args, **kw)
@@ -120,7 +110,7 @@ def same(clients, *args, noauth=False, **normopts):
 
 
 def same_batch(clients, commands, noauth=False):
-    """{command: (theirs, ours)} for read-only command lines, one process per client.
+    """{command: (theirs, ours)} for read-only command lines.
 
     The caller compares (with ``norm`` / ``show``), so each command can stay a test case
     of its own.
