@@ -290,14 +290,6 @@ def _download_progress(download_t, download_d, size=None):
     sys.stdout.flush()
 
 
-def _remote_size(url):
-    """Content-Length the server announces for url, None when it does not say."""
-    resp = requests.head(url, timeout=10, allow_redirects=True)
-    if resp.status_code == 200 and resp.headers.get('Content-Length'):
-        return int(resp.headers['Content-Length'])
-    return None
-
-
 def _last_modified(response):
     """The response's Last-Modified as a local timestamp, or None."""
     value = response.headers.get('last-modified')
@@ -326,8 +318,6 @@ def download_file(url, relpath, quiet=False, noprogress=False, size=None, num=No
             print("Downloading [%d/%d]: %s" % (num, size, relpath))
         else:
             print("Downloading: %s" % relpath)
-    if not filesize:
-        filesize = _remote_size(url)
     show = not (quiet or noprogress)
     headers = {}
     pos = 0

@@ -7,9 +7,9 @@ import time
 from optparse import OptionParser
 
 import koji
-from koji_cli.lib import (TimeOption, activate_session, arg_filter, ensure_connection, error,
-                          get_usage_str, list_task_output_all_volumes, warn, watch_logs,
-                          watch_tasks, _running_in_bg)
+from koji_cli.lib import (TimeOption, activate_session, arg_filter, download_file,
+                          ensure_connection, error, get_usage_str, list_task_output_all_volumes,
+                          warn, watch_logs, watch_tasks, _running_in_bg)
 from koji_cli.taskparams import task_param_lines
 
 ACTIVE_STATES = ('FREE', 'OPEN', 'ASSIGNED')
@@ -602,38 +602,6 @@ def handle_scheduler_logs(goptions, session, args):
 
 # -- downloads ------------------------------------------------------------------------------
 
-def _download_progress(done, total):
-    if total:
-        percent = "%3d%%" % (100 * done // total)
-        amount = "%s / %s" % (done, total)
-        bar = '=' * int(36 * done / total)
-    else:
-        percent, amount, bar = "???%", "%s" % done, ''
-    sys.stdout.write("[% -36s] % 4s % 10s\r" % (bar, percent, amount))
-    sys.stdout.flush()
-
-
-def _download_file(url, relpath, quiet=False, noprogress=False):
-    """Fetch url into relpath; the bar is drawn only when someone can see it."""
-    import requests
-    parent = os.path.dirname(relpath)
-    if parent:
-        os.makedirs(parent, exist_ok=True)
-    show = not (quiet or noprogress or _running_in_bg())
-    with requests.get(url, stream=True, timeout=60) as resp:
-        resp.raise_for_status()
-        total = int(resp.headers.get('Content-Length') or 0)
-        done = 0
-        with open(relpath, 'wb') as f:
-            for chunk in resp.iter_content(chunk_size=65536):
-                f.write(chunk)
-                done += len(chunk)
-                if show:
-                    _download_progress(done, total)
-    if show:
-        print('')
-
-
 def _task_state_error(task, child):
     prefix = "Child task" if child else "Task"
     state = koji.TASK_STATES[task['state']]
@@ -739,16 +707,16 @@ def anon_handle_download_task(goptions, session, args):
         if volume != 'DEFAULT':
             local = os.path.join(volume, local)
             urlbase = '%s/vol/%s' % (topurl, volume)
-        if not options.quiet:
-            print("Downloading [%d/%d]: %s" % (n, total, local))
         if local in seen:
             duplicates = True
             if not options.quiet:
+                print("Downloading [%d/%d]: %s" % (n, total, local))
                 print("File %s already downloaded, skipping" % local)
             continue
         seen.add(local)
         url = '%s/work/%s/%s' % (urlbase, koji.pathinfo.taskrelpath(task['id']), filename)
-        _download_file(url, local, quiet=options.quiet, noprogress=options.noprogress)
+        download_file(url, local, quiet=options.quiet, noprogress=options.noprogress,
+                      size=total, num=n)
     if duplicates:
         warn("Duplicate files, for download all duplicate files use --dirpertask.")
 
@@ -861,4 +829,4 @@ def _download_build_logs(session, goptions, build, nvr, options):
         if not entry['name'].endswith('.log'):
             continue
         dest = os.path.join(os.getcwd(), options.dir, nvr, entry['name'])
-        _download_file('%s/%s' % (topurl, entry['path']), dest)
+        download_file('%s/%s' % (topurl, entry['path']), dest)

@@ -440,6 +440,11 @@ def test_download_task(cli, closed_task, tmp_path, methods):
                    'Downloading [2/2]: out.x86_64.txt\n')
     assert (tmp_path / 'build.x86_64.log').read_text() == 'hello log\n'
     assert (tmp_path / 'out.x86_64.txt').read_text() == 'data\n'
+    # with the bar: upstream's download_file line, sizes in human units
+    out = ok(cli('download-task', '--logs', '--dirpertask', str(closed_task), auth=False,
+                 cwd=str(tmp_path)))
+    bar = '[%s] 100%%    10.00 B\n' % ('=' * 36)  # '\r' + print() reads as one newline
+    assert out == 'Downloading [1/1]: %d/build.log\n%s' % (closed_task, bar), repr(out)
     res = cli('download-task', '--filter', 'a', '--skip', 'b', '1', auth=False)
     assert res.returncode == 2
     assert 'Only filter or skip may be specified. Not both.' in res.stderr
