@@ -10,6 +10,7 @@ import glob
 import hashlib
 import logging
 import os
+import select
 import signal
 import sys
 import time
@@ -20,6 +21,7 @@ import koji.plugin
 import koji.util
 from koji.constants import BR_STATES, TASK_STATES
 from koji.exceptions import GenericError, ParameterError
+from koji.scm import SCM  # noqa: F401  (koji.daemon.SCM, as plugins import it)
 from koji.tasks import BaseTaskHandler, RefuseTask, ServerExit, ServerRestart
 from koji.xmlrpcplus import Fault, dumps
 
@@ -189,6 +191,8 @@ class TaskManager(object):
     KILL_GRACE = (3, 3)
     # no new task while the 1-minute load average exceeds this many times the CPU count
     MAX_LOAD_PER_CPU = 4
+    # tasks opened per multicall when several are taken at once
+    OPEN_CHUNK = 10
 
     def __init__(self, options, session):
         self.options = options
@@ -219,6 +223,8 @@ class TaskManager(object):
         self._wait_kw = None
         # whether the last getNextTask already waited on the hub (no extra sleep needed)
         self.long_polled = False
+        # self-pipe written on SIGCHLD, so idle() ends when a task process exits
+        self._wake_fds = None
 
     # -- handler registry
 
@@ -297,24 +303,30 @@ class TaskManager(object):
             if br.get('task_id') not in self.tasks:
                 self.logger.info('Expiring buildroot %(id)i/%(tag_name)s/%(arch)s', br)
                 self.session.host.setBuildRootState(br['id'], BR_STATES['EXPIRED'])
-        if nolocal:
-            return
+        if not nolocal:
+            self._clean_local_buildroots(active)
+
+    def _clean_local_buildroots(self, active):
+        """Clear, then remove, the mock dirs of expired buildroots (two hub calls)."""
         local = self._mock_configs()
         live = set(br['id'] for br in active if br.get('task_id') in self.tasks)
+        stray = sorted(br_id for br_id in local if br_id not in live)
+        if not stray:
+            return
+        infos = dict((br['id'], br) for br in
+                     self.session.listBuildroots(buildrootID=tuple(stray)))
+        task_ids = sorted(set(br['task_id'] for br in infos.values() if br.get('task_id')))
+        tasks = {}
+        if task_ids:
+            tasks = dict((t['id'], t) for t in self.session.getTaskInfo(task_ids) if t)
         now = time.time()
-        for br_id, (name, cfg) in local.items():
-            if br_id in live:
-                continue
-            info = self.session.listBuildroots(buildrootID=br_id)
-            if not info:
-                continue
-            info = info[0]
-            if info['state'] != BR_STATES['EXPIRED']:
+        for br_id in stray:
+            name, cfg = local[br_id]
+            info = infos.get(br_id)
+            if not info or info['state'] != BR_STATES['EXPIRED']:
                 continue
             age = now - (info.get('retire_ts') or now)
-            task = None
-            if info.get('task_id'):
-                task = self.session.getTaskInfo(info['task_id'])
+            task = tasks.get(info.get('task_id'))
             if (task and task['state'] == TASK_STATES['FAILED']
                     and age < self.options.failed_buildroot_lifetime and self.checkSpace()):
                 continue
@@ -355,17 +367,42 @@ class TaskManager(object):
 
     def _forget_task(self, task_id):
         """Drop a finished child and close its subsession."""
-        self.pids.pop(task_id, None)
-        self.tasks.pop(task_id, None)
-        session_id = self.subsessions.pop(task_id, None)
-        if session_id is not None:
+        self._forget_tasks([task_id])
+
+    def _forget_tasks(self, task_ids):
+        """Drop finished children and close their subsessions in one hub call."""
+        session_ids = []
+        for task_id in task_ids:
+            self.pids.pop(task_id, None)
+            self.tasks.pop(task_id, None)
+            session_id = self.subsessions.pop(task_id, None)
+            if session_id is not None:
+                session_ids.append(session_id)
+        self._logout_children(session_ids)
+
+    def _logout_children(self, session_ids):
+        if not session_ids:
+            return
+        try:
+            if len(session_ids) == 1:
+                self.session.logoutChild(session_ids[0])
+                return
+            with self.session.multicall() as m:
+                calls = [(sid, m.logoutChild(sid)) for sid in session_ids]
+        except Exception:
+            self.logger.warning('logoutChild(%s) failed', session_ids, exc_info=True)
+            return
+        for session_id, call in calls:
             try:
-                self.session.logoutChild(session_id)
-            except Exception:
-                self.logger.warning('logoutChild(%s) failed', session_id, exc_info=True)
+                call.result
+            except Exception as exc:
+                self.logger.warning('logoutChild(%s) failed: %s', session_id, exc)
 
     def updateTasks(self):
         """Reconcile our children with the hub: wake, reap, free stale, kill canceled."""
+        # reap first: a child that closed its task and exited needs no further look
+        self._forget_tasks([task_id for task_id, pid in list(self.pids.items())
+                            if self._reap(task_id, pid)])
         host_tasks = self.session.host.getHostTasks()
         listed = set()
         stale = []
@@ -390,13 +427,13 @@ class TaskManager(object):
         if stale:
             self.logger.warning('Freeing stale tasks: %r', stale)
             self.session.host.freeTasks(stale)
-        for task_id, pid in list(self.pids.items()):
-            if self._reap(task_id, pid):
-                self._forget_task(task_id)
-        for task_id in list(self.pids):
-            if task_id in listed:
-                continue
-            info = self.session.getTaskInfo(task_id)
+        self._forget_tasks([task_id for task_id, pid in list(self.pids.items())
+                            if self._reap(task_id, pid)])
+        # children the hub no longer lists as open here: usually just exiting after
+        # closing their task, else canceled or taken away (one lookup for all of them)
+        unlisted = sorted(task_id for task_id in self.pids if task_id not in listed)
+        infos = self.session.getTaskInfo(unlisted) if unlisted else []
+        for task_id, info in zip(unlisted, infos):
             if info is None:
                 continue
             if info['state'] == TASK_STATES['CANCELED']:
@@ -498,6 +535,52 @@ class TaskManager(object):
         self.status = 'Ready'
         return True
 
+    # -- waiting
+
+    def idle(self, timeout):
+        """Sleep up to timeout seconds, but return as soon as a task process exits.
+
+        A builder that is full (maxjobs, capacity) or has nothing to do sleeps here; a
+        finished child frees room, so the main loop should go round at once rather than
+        after the whole sleeptime.
+        """
+        if self._wake_fds is None:
+            self._wake_fds = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+            wfd = self._wake_fds[1]
+
+            def on_child(signo, frame):
+                try:
+                    os.write(wfd, b'.')
+                except OSError:
+                    pass
+            signal.signal(signal.SIGCHLD, on_child)
+        rfd = self._wake_fds[0]
+        deadline = time.monotonic() + timeout
+        while True:
+            for pid in self.pids.values():
+                if not _alive(pid):
+                    return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            if select.select([rfd], [], [], remaining)[0]:
+                try:
+                    while os.read(rfd, 512):
+                        pass
+                except OSError:
+                    pass
+
+    def _child_signals_default(self):
+        """In a forked task: no SIGCHLD handler or wake-up pipe of the daemon."""
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        if self._wake_fds is not None:
+            for fd in self._wake_fds:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            self._wake_fds = None
+
     # -- getting work
 
     def _hub_has(self, name):
@@ -536,7 +619,7 @@ class TaskManager(object):
         self.session.host.updateHost(self.task_load, self.ready)
 
     def getNextTask(self, wait=None):
-        """Check in, then take one task if ready; True if a task was taken.
+        """Check in, then take what the hub assigned us if ready; True if a task was taken.
 
         ``wait`` (seconds) lets a hub that supports it hold host.getTasks until work
         arrives, so new tasks start without waiting for the next poll.
@@ -549,14 +632,14 @@ class TaskManager(object):
             return False
         if not self._scheduler:
             return self._classic_next_task()
-        tasks = self._get_tasks(wait)
-        for task in tasks:
-            if task['id'] in self.tasks:
-                continue
-            if task['state'] != TASK_STATES['ASSIGNED'] or task['host_id'] != self.host_id:
-                continue
-            if self.takeTask(task):
-                return True
+        tasks = [task for task in self._get_tasks(wait)
+                 if task['id'] not in self.tasks and task['host_id'] == self.host_id
+                 and task['state'] == TASK_STATES['ASSIGNED']]
+        if self.takeTasks(tasks):
+            return True
+        if tasks:
+            # offered work we could not take: the hub did not wait, so the caller should
+            self.long_polled = False
         return False
 
     def _classic_next_task(self):
@@ -614,20 +697,22 @@ class TaskManager(object):
         except Exception:
             self.logger.warning('refuseTask(%s) failed', task['id'], exc_info=True)
 
-    def takeTask(self, task):
-        """Open the task on the hub and start its handler; False if we did not take it."""
+    def _known_method(self, task):
+        """Whether we have a handler for the task (if not, the hub hears so)."""
+        if task['method'] in self.handlers:
+            return True
+        self.logger.error('No handler for method %s (task %i)', task['method'], task['id'])
+        self._refuse(task, 'no handler for method %s' % task['method'])
+        return False
+
+    def _make_handler(self, task, info):
+        """The handler of a task about to be opened, or None if we must not take it."""
         task_id = task['id']
-        handler_cls = self.handlers.get(task['method'])
-        if handler_cls is None:
-            self.logger.error('No handler for method %s (task %i)', task['method'], task_id)
-            self._refuse(task, 'no handler for method %s' % task['method'])
-            return False
-        info = self.session.getTaskInfo(task_id, request=True)
         if info is None or info.get('request') is None:
             self.logger.warning('Task %i has no request, skipping', task_id)
-            return False
-        handler = handler_cls(task_id, task['method'], info['request'], self.session,
-                              self.options)
+            return None
+        handler = self.handlers[task['method']](task_id, task['method'], info['request'],
+                                                self.session, self.options)
         check = getattr(handler, 'checkHost', None)
         if check is not None:
             try:
@@ -638,7 +723,111 @@ class TaskManager(object):
             if not valid:
                 self.logger.info('Task %i failed the host check', task_id)
                 self._refuse(task, 'failed host check')
-                return False
+                return None
+        return handler
+
+    def _weight(self, handler):
+        """handler.weight(), or None when it cannot be computed (the hub keeps 1.0)."""
+        try:
+            return float(handler.weight())
+        except Exception:
+            self.logger.warning('weight() failed for task %i', handler.id, exc_info=True)
+            return None
+
+    def _has_room(self, load, count):
+        """readyForTask's capacity and maxjobs rules for a load and number of tasks."""
+        capacity = self.hostdata.get('capacity')
+        if capacity is not None and load > capacity:
+            return False
+        return count < self.options.maxjobs
+
+    def takeTasks(self, tasks):
+        """Take as many of these tasks (in order) as fit here; how many were taken.
+
+        Taking one task per trip round the main loop costs a dozen hub calls each, so a
+        burst opened at a few tasks a second.  Here one getTaskInfo serves every request
+        and one multicall opens the batch (openTask, setTaskWeight and a subsession per
+        task); then each is forked.  Before each task the load and task count taken so far
+        must pass readyForTask's rules; a foreground task is taken on its own.
+        """
+        tasks = [task for task in tasks if self._known_method(task)]
+        if not tasks:
+            return 0
+        if self.handlers[tasks[0]['method']].Foreground:
+            return int(self.takeTask(tasks[0]))
+        infos = self.session.getTaskInfo([task['id'] for task in tasks], request=True)
+        load = self.task_load
+        count = len(self.tasks)
+        batch = []
+        for task, info in zip(tasks, infos):
+            if self.handlers[task['method']].Foreground:
+                if not batch:
+                    return int(self.takeTask(task))
+                break   # the next loop takes it, on its own
+            if batch and not self._has_room(load, count):
+                break
+            handler = self._make_handler(task, info)
+            if handler is None:
+                continue
+            weight = self._weight(handler)
+            batch.append((handler, weight))
+            load += 1.0 if weight is None else weight
+            count += 1
+        # in chunks, so the first children start while the hub opens the next ones
+        taken = 0
+        for start in range(0, len(batch), self.OPEN_CHUNK):
+            taken += self._open_batch(batch[start:start + self.OPEN_CHUNK])
+        return taken
+
+    def _open_batch(self, batch):
+        """Open [(handler, weight)] in one multicall and fork the ones we got."""
+        if not batch:
+            return 0
+        with self.session.multicall() as m:
+            calls = []
+            for handler, weight in batch:
+                opened = m.host.openTask(handler.id)
+                weighed = None
+                if weight is not None:
+                    weighed = m.host.setTaskWeight(handler.id, weight)
+                calls.append((handler, opened, weighed, m.subsession()))
+        taken = 0
+        strays = []
+        for handler, opened, weighed, sub in calls:
+            info = self._call_value(opened, 'openTask', handler.id)
+            sinfo = self._call_value(sub, 'subsession', handler.id)
+            if not info:
+                self.logger.warning('Could not open task %i', handler.id)
+                if sinfo:
+                    strays.append(sinfo['session-id'])
+                continue
+            if weighed is not None:
+                self._call_value(weighed, 'setTaskWeight', handler.id)
+            self.tasks[handler.id] = info
+            self.skipped_tasks.pop(handler.id, None)
+            pid, session_id = self.forkTask(handler, sinfo)
+            self.pids[handler.id] = pid
+            self.subsessions[handler.id] = session_id
+            taken += 1
+        self._logout_children(strays)
+        return taken
+
+    def _call_value(self, call, what, task_id):
+        """A multicall result, or None (logged) when the call failed."""
+        try:
+            return call.result
+        except Exception as exc:
+            self.logger.warning('%s failed for task %i: %s', what, task_id, exc)
+            return None
+
+    def takeTask(self, task):
+        """Open the task on the hub and start its handler; False if we did not take it."""
+        task_id = task['id']
+        if not self._known_method(task):
+            return False
+        handler = self._make_handler(task, self.session.getTaskInfo(task_id, request=True))
+        if handler is None:
+            return False
         opened = self.session.host.openTask(task_id)
         if opened is None:
             self.logger.warning('Could not open task %i', task_id)
@@ -662,26 +851,33 @@ class TaskManager(object):
             self.subsessions[task_id] = session_id
         return True
 
-    def forkTask(self, handler):
-        """Run the handler in a child process group with its own subsession."""
-        subsession = self.session.subsession()
-        session_id = subsession.sinfo['session-id']
+    def forkTask(self, handler, sinfo=None):
+        """Run the handler in a child process group with its own subsession.
+
+        sinfo is a subsession already opened for the task (else one is opened here);
+        returns (pid, subsession id).
+        """
+        if sinfo is None:
+            sinfo = self.session.callMethod('subsession')
         pid = os.fork()
         if pid:
             self.logger.info('Forked task %i (%s) as pid %i', handler.id, handler.method, pid)
-            # the child owns the subsession now; the parent copy must not log it out
-            subsession._forget()
-            return pid, session_id
+            return pid, sinfo['session-id']
         status = 1
+        subsession = None
         try:
             os.setpgrp()
             signal.signal(signal.SIGUSR2, koji.tasks._ignore_signal)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGUSR1, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
+            self._child_signals_default()
             # never talk to the hub through the daemon's own session (closing its
             # connections here could disturb the parent's sockets, so just drop it)
             self.session.setSession(None)
+            subsession = type(self.session)(self.session.baseurl, self.session.opts, sinfo,
+                                            auth_method=self.session.auth_method)
+            subsession.authtype = self.session.authtype
             handler.session = subsession
             self.runTask(handler)
             status = 0

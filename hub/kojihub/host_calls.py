@@ -7,6 +7,8 @@ OPEN on the calling host.
 host.getTasks(wait=N) is our opt-in long poll (docs/task-wakeup.md): with no assigned
 task the call sleeps up to N seconds on PostgreSQL LISTEN koji_tasks and returns as soon
 as work shows up for this host.  Without the keyword it behaves exactly as upstream.
+Either way a host with nothing assigned gets a scheduler pass at once when it has room
+for waiting FREE work (scheduler.schedule_for_host), not only every RunInterval.
 """
 import select
 import time
@@ -20,8 +22,8 @@ from . import db
 from .db import QueryProcessor, UpdateProcessor, _dml
 from .hosts import get_host
 from .policy import _assert_host_session
-from .scheduler import (TaskScheduler, get_tasks_for_host, log_db, set_host_data,
-                        set_refusal)
+from .scheduler import (TaskScheduler, get_tasks_for_host, log_db, schedule_for_host,
+                        set_host_data, set_refusal)
 from .task_actions import (NOTIFY_CHANNEL, STATES, Task, _caller_host_id, _run_change,
                            make_task, notify)
 from .tasks import FINISHED_STATES, _task_id, _xml_text
@@ -132,7 +134,7 @@ def get_tasks(**opts):
         return _long_poll(host_id, min(_number(wait, 'wait'), LONG_POLL_MAX))
     tasks = get_tasks_for_host(host_id)
     if not tasks:
-        if TaskScheduler().run():
+        if schedule_for_host(host_id):
             tasks = get_tasks_for_host(host_id)
     return tasks
 
@@ -155,12 +157,12 @@ def _long_poll(host_id, timeout):
         # listen first, then look: nothing committed after this point can be missed
         cursor.execute('LISTEN %s' % NOTIFY_CHANNEL)
         deadline = time.monotonic() + timeout
-        kick = None
-        first = True
+        # what to run before looking: None = nothing, True = a pass if due or if we have
+        # room for waiting work, a float = a pass unless one started after that moment
+        kick = True
         while True:
-            if first:
-                TaskScheduler().run()
-                first = False
+            if kick is True:
+                schedule_for_host(host_id)
             elif kick is not None:
                 TaskScheduler().run(newer_than=kick)
             tasks = get_tasks_for_host(host_id)
@@ -186,6 +188,9 @@ def _long_poll(host_id, timeout):
                 if 'free' in payloads:
                     cursor.execute("SELECT date_part('epoch', clock_timestamp())")
                     kick = float(cursor.fetchone()[0])
+                elif 'room:%i' % host_id in payloads:
+                    # one of our tasks ended: waiting work may fit now
+                    kick = True
     finally:
         listener.close()
 
@@ -204,16 +209,20 @@ def _check_response(response):
 
 def close_task(task_id, response):
     """+task: CLOSED with the stored methodResponse document."""
+    host_id = _host_id()
     task = Task(task_id)
-    task.assertHost(_host_id())
+    task.assertHost(host_id)
     task.close(_check_response(response))
+    notify('room:%i' % host_id)
 
 
 def fail_task(task_id, response):
     """+task: FAILED with the stored fault document."""
+    host_id = _host_id()
     task = Task(task_id)
-    task.assertHost(_host_id())
+    task.assertHost(host_id)
     task.fail(_check_response(response))
+    notify('room:%i' % host_id)
 
 
 def free_tasks(tasks):
