@@ -8,7 +8,6 @@ import zipfile
 import pytest
 
 import koji
-from koji.context import context
 from kojihub import db
 from kojihub.archives import ArchiveExports, import_archive
 from kojihub.build_write import BuildWriteExports
@@ -21,19 +20,6 @@ ARCHIVE_KEYS = {'btype', 'btype_id', 'build_id', 'buildroot_id', 'checksum', 'ch
                 'type_description', 'type_extensions', 'type_id', 'type_name'}
 
 api = ArchiveExports()
-
-
-@pytest.fixture
-def topdir(tmp_path, hub_context):
-    top = str(tmp_path / 'koji')
-    os.makedirs(os.path.join(top, 'work'))
-    saved = koji.pathinfo._topdir
-    context.opts['KojiDir'] = top
-    koji.pathinfo.topdir = top
-    try:
-        yield top
-    finally:
-        koji.pathinfo.topdir = saved
 
 
 @pytest.fixture

@@ -26,20 +26,6 @@ NEW_CALLS = ('getMavenBuild', 'getWinBuild', 'getImageBuild', 'getMavenArchive',
 
 
 @pytest.fixture
-def topdir(tmp_path, hub_context):
-    top = str(tmp_path / 'koji')
-    for sub in ('packages', 'work', 'vol'):
-        os.makedirs(os.path.join(top, sub))
-    saved = koji.pathinfo._topdir
-    context.opts['KojiDir'] = top
-    koji.pathinfo.topdir = top
-    try:
-        yield top
-    finally:
-        koji.pathinfo.topdir = saved
-
-
-@pytest.fixture
 def admin(make_user, login_as):
     make_user('infoadmin', perms=['admin'])
     return login_as('infoadmin')

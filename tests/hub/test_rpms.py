@@ -24,21 +24,6 @@ uapi = UploadExports()
 
 
 @pytest.fixture
-def topdir(tmp_path, hub_context):
-    """A private KojiDir for the hub code and koji.pathinfo."""
-    top = str(tmp_path / 'koji')
-    for sub in ('packages', 'work', 'vol'):
-        os.makedirs(os.path.join(top, sub))
-    saved = koji.pathinfo._topdir
-    context.opts['KojiDir'] = top
-    koji.pathinfo.topdir = top
-    try:
-        yield top
-    finally:
-        koji.pathinfo.topdir = saved
-
-
-@pytest.fixture
 def admin(make_user, login_as):
     make_user('rpmadmin', perms=['admin'])
     return login_as('rpmadmin')

@@ -21,21 +21,6 @@ uapi = UploadExports()
 
 
 @pytest.fixture
-def topdir(tmp_path, hub_context):
-    """A private KojiDir so stored rpms and signed copies land under tmp_path."""
-    top = str(tmp_path / 'koji')
-    for sub in ('packages', 'work', 'vol'):
-        os.makedirs(os.path.join(top, sub))
-    saved = koji.pathinfo._topdir
-    context.opts['KojiDir'] = top
-    koji.pathinfo.topdir = top
-    try:
-        yield top
-    finally:
-        koji.pathinfo.topdir = saved
-
-
-@pytest.fixture
 def users(make_user):
     make_user('sigadmin', perms=['admin'])
     make_user('signer', perms=['sign'])

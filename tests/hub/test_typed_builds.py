@@ -2,7 +2,6 @@
 
 These are what `koji import-archive --create-build` calls before the archive import.
 """
-import os
 
 import pytest
 
@@ -15,19 +14,6 @@ from kojihub.db import QueryProcessor
 api = BuildWriteExports()
 NVR = {'name': 'typedpkg', 'version': '1.0', 'release': '2', 'epoch': None}
 MAVEN = {'group_id': 'org.example', 'artifact_id': 'typed', 'version': '1.0'}
-
-
-@pytest.fixture
-def topdir(tmp_path, hub_context):
-    top = str(tmp_path / 'koji')
-    os.makedirs(os.path.join(top, 'work'))
-    saved = koji.pathinfo._topdir
-    context.opts['KojiDir'] = top
-    koji.pathinfo.topdir = top
-    try:
-        yield top
-    finally:
-        koji.pathinfo.topdir = saved
 
 
 @pytest.fixture

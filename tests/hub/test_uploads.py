@@ -19,19 +19,6 @@ api = UploadExports()
 
 
 @pytest.fixture
-def topdir(tmp_path, hub_context):
-    top = str(tmp_path / 'koji')
-    os.makedirs(os.path.join(top, 'work'))
-    saved = koji.pathinfo._topdir
-    context.opts['KojiDir'] = top
-    koji.pathinfo.topdir = top
-    try:
-        yield top
-    finally:
-        koji.pathinfo.topdir = saved
-
-
-@pytest.fixture
 def alice(make_user, login_as):
     make_user('alice')
     make_user('bob')

@@ -4,7 +4,6 @@ import os
 import pytest
 
 import koji
-from koji.context import context
 from koji.plugin import callbacks
 from kojihub import db
 from kojihub.build_write import BuildWriteExports
@@ -13,19 +12,6 @@ from kojihub.tags import create_tag
 from kojihub.volumes import VolumeExports
 
 api = VolumeExports()
-
-
-@pytest.fixture
-def topdir(tmp_path, hub_context):
-    top = str(tmp_path / 'koji')
-    os.makedirs(os.path.join(top, 'vol'))
-    saved = koji.pathinfo._topdir
-    context.opts['KojiDir'] = top
-    koji.pathinfo.topdir = top
-    try:
-        yield top
-    finally:
-        koji.pathinfo.topdir = saved
 
 
 @pytest.fixture

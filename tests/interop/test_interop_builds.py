@@ -8,23 +8,8 @@ which we word our own way).
 """
 import pytest
 
-import koji
 from tests.interop.builds_world import make_world
 from tests.interop.compare import norm, same, same_batch, show
-
-
-@pytest.fixture(scope='module')
-def clients(interop_clients):
-    return interop_clients
-
-
-@pytest.fixture(scope='module')
-def hub(hub_server):
-    session = koji.ClientSession(hub_server.url, opts={
-        'user': hub_server.admin_user, 'password': hub_server.admin_password})
-    session.login()
-    yield session
-    session.logout()
 
 
 @pytest.fixture(scope='module')

@@ -19,20 +19,6 @@ NEVER = 'ih-never-checked-in'
 CHANNEL = 'ih-chan'
 
 
-@pytest.fixture(scope='module')
-def clients(interop_clients):
-    return interop_clients
-
-
-@pytest.fixture(scope='module')
-def hub(hub_server):
-    session = koji.ClientSession(hub_server.url, opts={
-        'user': hub_server.admin_user, 'password': hub_server.admin_password})
-    session.login()
-    yield session
-    session.logout()
-
-
 def check_in(hub_server, name, task_load, ready, data=None):
     """Log in as the build host itself and report a load, as kojid does."""
     password = uuid.uuid4().hex

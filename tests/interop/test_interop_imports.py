@@ -41,15 +41,6 @@ def clients(interop_clients, upstream_koji, tmp_path_factory):
     return interop_clients
 
 
-@pytest.fixture(scope='module')
-def hub(hub_server):
-    session = koji.ClientSession(hub_server.url, opts={
-        'user': hub_server.admin_user, 'password': hub_server.admin_password})
-    session.login()
-    yield session
-    session.logout()
-
-
 def scrub(res):
     """The result with the random upload directory of --link masked."""
     return subprocess.CompletedProcess(res.args, res.returncode,

@@ -7,26 +7,9 @@ before the outputs are compared.
 import re
 import subprocess
 
-import pytest
-
-import koji
 from tests.interop.compare import twin
 
 NUMBER = re.compile(r' *\b\d+\b')
-
-
-@pytest.fixture(scope='module')
-def clients(interop_clients):
-    return interop_clients
-
-
-@pytest.fixture(scope='module')
-def hub(hub_server):
-    session = koji.ClientSession(hub_server.url, opts={
-        'user': hub_server.admin_user, 'password': hub_server.admin_password})
-    session.login()
-    yield session
-    session.logout()
 
 
 def scrub(w, res):

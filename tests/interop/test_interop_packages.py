@@ -9,21 +9,7 @@ import re
 
 import pytest
 
-import koji
 from tests.interop.compare import norm, same_batch, show, suffix
-
-
-@pytest.fixture(scope='module')
-def clients(interop_clients):
-    return interop_clients
-
-
-@pytest.fixture(scope='module')
-def hub(hub_server):
-    session = koji.ClientSession(hub_server.url, opts={
-        'user': hub_server.admin_user, 'password': hub_server.admin_password})
-    session.login()
-    return session
 
 
 def has_external_repos(hub):

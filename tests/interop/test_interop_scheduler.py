@@ -11,11 +11,6 @@ import koji
 from tests.interop.compare import norm, same, show
 
 
-@pytest.fixture(scope='module')
-def clients(interop_clients):
-    return interop_clients
-
-
 def session_for(hub_server, user, password):
     session = koji.ClientSession(hub_server.url, {'max_retries': 1, 'retry_interval': 0,
                                                   'user': user, 'password': password})

@@ -9,26 +9,10 @@ hub and compared too. No builder runs here, so tagging tasks stay queued.
 import re
 import types
 
-import pytest
-
 import koji
 from tests.interop.compare import World, norm, show
 
 TASK_ID = re.compile(r'(Created task) \d+')
-
-
-@pytest.fixture(scope='module')
-def clients(interop_clients):
-    return interop_clients
-
-
-@pytest.fixture(scope='module')
-def hub(hub_server):
-    session = koji.ClientSession(hub_server.url, opts={
-        'user': hub_server.admin_user, 'password': hub_server.admin_password})
-    session.login()
-    yield session
-    session.logout()
 
 
 def fact(text):

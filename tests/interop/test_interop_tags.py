@@ -11,11 +11,6 @@ from tests.interop.compare import same, twin
 
 
 @pytest.fixture(scope='module')
-def clients(interop_clients):
-    return interop_clients
-
-
-@pytest.fixture(scope='module')
 def hub_methods(hub_server):
     return set(hub_server.call('system.listMethods'))
 

@@ -11,11 +11,6 @@ from tests.interop.compare import same
 
 
 @pytest.fixture(scope='module')
-def clients(interop_clients):
-    return interop_clients
-
-
-@pytest.fixture(scope='module')
 def admin(hub_server):
     session = koji.ClientSession(hub_server.url, {
         'max_retries': 1, 'retry_interval': 0, 'user': hub_server.admin_user,

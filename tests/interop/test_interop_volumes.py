@@ -13,11 +13,6 @@ from tests.interop.compare import norm, same, show, twin
 
 
 @pytest.fixture(scope='module')
-def clients(interop_clients):
-    return interop_clients
-
-
-@pytest.fixture(scope='module')
 def hub(hub_server):
     import koji
     session = koji.ClientSession(hub_server.url, opts={
