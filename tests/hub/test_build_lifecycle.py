@@ -14,7 +14,7 @@ from kojihub.builds import get_build
 from kojihub.tagging import _tag_build, _untag_build
 from kojihub.tags import create_tag
 from tests.fixtures.auth import create_user_with, open_session, start_request
-from tests.hub.test_rpms import import_build, topdir  # noqa: F401
+from tests.hub.test_rpms import import_build
 
 api = BuildLifecycleExports()
 S = koji.BUILD_STATES

@@ -6,7 +6,7 @@ from kojihub import db, rpms
 from kojihub.external_repos import ExternalRepoExports
 from kojihub.rpms import RpmExports, add_external_rpm
 
-from tests.hub.test_rpms import import_build, topdir  # noqa: F401 (fixture)
+from tests.hub.test_rpms import import_build
 
 api = RpmExports()
 erepo_api = ExternalRepoExports()
