@@ -33,7 +33,8 @@ all: venv
 # Install the Debian 12 packages that are missing (only as root; otherwise just list them):
 # Apache + headers (mod_wsgi builds against them), rpm with its Python bindings (reached
 # from the venv through the PyPI `rpm` shim), createrepo_c, Kerberos headers (gssapi) and
-# a KDC, a compiler and venv support, and PostgreSQL when there is no server.
+# a KDC, a compiler and venv support, git and gnupg (SCM checkouts, rpm signing in the
+# tests), and PostgreSQL when there is no server.
 deps:
 	@missing=""; \
 	have() { command -v "$$1" >/dev/null 2>&1; }; \
@@ -45,6 +46,8 @@ deps:
 	have krb5-config || missing="$$missing libkrb5-dev"; \
 	have krb5kdc || [ -x /usr/sbin/krb5kdc ] || missing="$$missing krb5-kdc"; \
 	have gcc || missing="$$missing gcc"; \
+	have git || missing="$$missing git"; \
+	have gpg || missing="$$missing gnupg"; \
 	$(PYTHON) -c 'import ensurepip, sysconfig, os, sys; \
 	sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
 	  2>/dev/null || missing="$$missing python3-venv python3-dev"; \
