@@ -65,6 +65,9 @@ class UploadMixin(object):
         force_overwrite = False
         with open(localfile, 'rb') as fo:
             total = os.fstat(fo.fileno()).st_size
+            if callback:
+                # the starting point, as upstream reports it (progress bars draw 0%)
+                callback(0, total, 0, 0, 0)
             ofs = 0
             first = True
             # even an empty file needs one request, so the hub creates it

@@ -154,7 +154,8 @@ def test_fast_upload(hub_server, admin, tmp_path):
     admin.uploadWrapper(local, 'cli-up/fast', callback=lambda *a: progress.append(a[:3]),
                         blocksize=BLOCK)
     assert file_bytes(stored(hub_server, 'cli-up/fast/data.bin')) == file_bytes(local)
-    assert [p[0] for p in progress] == [BLOCK, 2 * BLOCK, 3 * BLOCK, 3 * BLOCK + 123]
+    assert [p[0] for p in progress] == [0, BLOCK, 2 * BLOCK, 3 * BLOCK, 3 * BLOCK + 123]
+    assert progress[0] == (0, 3 * BLOCK + 123, 0)
     info = admin.checkUpload('cli-up/fast', 'data.bin', verify='adler32')
     assert info['size'] == 3 * BLOCK + 123
     assert info['hexdigest'] == '%08x' % (zlib.adler32(file_bytes(local)) & 0xffffffff)

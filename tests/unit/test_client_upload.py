@@ -83,9 +83,11 @@ def test_fast_upload_chunks(hub, payload):
     assert check.method == 'checkUpload'
     assert check.args == ('cli-upload/abc', 'data.bin') and check.kwargs == {}
     assert check.header('Koji-Session-Callnum') == '3'
-    assert [s[:3] for s in seen] == [(1000, 2500, 1000), (2000, 2500, 1000),
-                                     (2500, 2500, 500)]
-    assert all(s[3] > 0 and s[4] > 0 for s in seen)
+    # the starting point first (as upstream reports it), then one call per chunk
+    assert seen[0] == (0, 2500, 0, 0, 0)
+    assert [s[:3] for s in seen[1:]] == [(1000, 2500, 1000), (2000, 2500, 1000),
+                                         (2500, 2500, 500)]
+    assert all(s[3] > 0 and s[4] > 0 for s in seen[1:])
 
 
 def test_fast_upload_options(hub, payload):
