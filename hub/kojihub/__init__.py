@@ -143,7 +143,6 @@ from .channels import (  # noqa: F401
 from .builds import (  # noqa: F401
     find_build_id,
     get_build,
-    get_build_type,
     list_btypes,
     list_builds,
 )
@@ -271,6 +270,7 @@ from .tagged import (  # noqa: F401
     read_tagged_rpms,
 )
 from .build_info import (  # noqa: F401
+    get_build_type,
     get_build_logs,
     get_changelog_entries,
     get_image_archive,

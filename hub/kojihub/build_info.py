@@ -43,6 +43,27 @@ def _typed_build(btype, buildInfo, strict):
     return query.executeOne(strict=strict)
 
 
+def get_build_type(buildInfo, strict=False):
+    """{btype name: typeinfo} of a build: maven/win/image from their tables, other types
+    from extra['typeinfo']."""
+    build = get_build(buildInfo, strict=strict)
+    if build is None:
+        return None
+    query = QueryProcessor(columns=['btype.name'], aliases=['name'],
+                           tables=['build_types'],
+                           joins=['btype ON build_types.btype_id = btype.id'],
+                           clauses=['build_types.build_id = %(build_id)s'],
+                           values={'build_id': build['id']}, opts={'asList': True})
+    typeinfo = (build.get('extra') or {}).get('typeinfo') or {}
+    result = {}
+    for (name,) in query.execute():
+        if name in _TYPED_BUILDS:
+            result[name] = _typed_build(name, build['id'], False)
+        else:
+            result[name] = typeinfo.get(name)
+    return result
+
+
 def get_maven_build(buildInfo, strict=False):
     """Maven coordinates of a build (None when it is not a maven build)."""
     return _typed_build('maven', buildInfo, strict)
@@ -247,6 +268,7 @@ def get_next_release(build_info, incr=1):
 class BuildInfoExports(object):
     """Build detail calls, bound into RootExports."""
 
+    getBuildType = staticmethod(get_build_type)
     getMavenBuild = staticmethod(get_maven_build)
     getWinBuild = staticmethod(get_win_build)
     getImageBuild = staticmethod(get_image_build)

@@ -280,44 +280,10 @@ def list_btypes(query=None, queryOpts=None):
                           values=values, opts=queryOpts).execute()
 
 
-def get_build_type(buildInfo, strict=False):
-    """{btype name: typeinfo} for a build; legacy types come from their own tables.
-
-    The maven/win/image tables are read directly (getMavenBuild & co. live with the
-    archives work); other types take their info from extra['typeinfo'].
-    """
-    build = get_build(buildInfo, strict=strict)
-    if build is None:
-        return None
-    query = QueryProcessor(columns=['btype.name'], aliases=['name'],
-                           tables=['build_types'],
-                           joins=['btype ON build_types.btype_id = btype.id'],
-                           clauses=['build_types.build_id = %(build_id)s'],
-                           values={'build_id': build['id']}, opts={'asList': True})
-    names = [row[0] for row in query.execute()]
-    legacy = {
-        'maven': ('maven_builds', ['build_id', 'group_id', 'artifact_id', 'version']),
-        'win': ('win_builds', ['build_id', 'platform']),
-        'image': ('image_builds', ['build_id']),
-    }
-    typeinfo = (build.get('extra') or {}).get('typeinfo') or {}
-    result = {}
-    for name in names:
-        if name in legacy:
-            table, columns = legacy[name]
-            result[name] = QueryProcessor(columns=columns, tables=[table],
-                                          clauses=['build_id = %(build_id)s'],
-                                          values={'build_id': build['id']}).executeOne()
-        else:
-            result[name] = typeinfo.get(name)
-    return result
-
-
 class BuildQueryExports(object):
     """Read-only build calls, bound into RootExports."""
 
     getBuild = staticmethod(get_build)
     findBuildID = staticmethod(find_build_id)
     listBuilds = staticmethod(list_builds)
-    getBuildType = staticmethod(get_build_type)
     listBTypes = staticmethod(list_btypes)

@@ -7,6 +7,7 @@ import pytest
 
 import koji
 from kojihub import db
+from kojihub.build_info import BuildInfoExports
 from kojihub.builds import BuildQueryExports as api
 from kojihub.lookup import lookup_name
 
@@ -267,18 +268,18 @@ def test_list_builds_query_opts(builds):
 
 
 def test_build_types(builds):
-    assert api.getBuildType(builds['foo1']) == {'rpm': None}
-    assert api.getBuildType(builds['mvn']) == {
+    assert BuildInfoExports.getBuildType(builds['foo1']) == {'rpm': None}
+    assert BuildInfoExports.getBuildType(builds['mvn']) == {
         'maven': {'build_id': builds['mvn'], 'group_id': 'org.x', 'artifact_id': 'lib',
                   'version': '3'}}
-    assert api.getBuildType(builds['win']) == {
+    assert BuildInfoExports.getBuildType(builds['win']) == {
         'win': {'build_id': builds['win'], 'platform': 'w10'}}
-    assert api.getBuildType(builds['img']) == {'image': {'build_id': builds['img']}}
-    assert api.getBuildType(builds['custom']) == {'custom': {'k': 'v'}}
-    assert api.getBuildType(builds['foobar']) == {}
-    assert api.getBuildType('nosuch-1-1') is None
+    assert BuildInfoExports.getBuildType(builds['img']) == {'image': {'build_id': builds['img']}}
+    assert BuildInfoExports.getBuildType(builds['custom']) == {'custom': {'k': 'v'}}
+    assert BuildInfoExports.getBuildType(builds['foobar']) == {}
+    assert BuildInfoExports.getBuildType('nosuch-1-1') is None
     with pytest.raises(koji.GenericError, match='No such build'):
-        api.getBuildType('nosuch-1-1', strict=True)
+        BuildInfoExports.getBuildType('nosuch-1-1', strict=True)
     names = [r['name'] for r in api.listBTypes(queryOpts={'order': 'id'})]
     assert names[:4] == ['rpm', 'maven', 'win', 'image'] and 'custom' in names
     assert api.listBTypes({'name': 'maven'}) == [{'id': 2, 'name': 'maven'}]
