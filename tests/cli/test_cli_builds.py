@@ -25,11 +25,6 @@ def world(hub, hub_server, rpm_builds, signed_rpms):
     return make_world(hub, hub_server, rpm_builds, signed_rpms)
 
 
-@pytest.fixture(scope='module')
-def pathinfo(hub_server):
-    return koji.PathInfo(topdir=hub_server.topdir)
-
-
 def ok(res):
     assert res.returncode == 0, res.stderr
     assert res.stderr == ''

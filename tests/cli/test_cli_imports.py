@@ -48,20 +48,6 @@ def run(hub_server, tmp_path_factory):
 
 
 @pytest.fixture(scope='module')
-def hub(hub_server):
-    session = koji.ClientSession(hub_server.url, opts={
-        'user': hub_server.admin_user, 'password': hub_server.admin_password})
-    session.login()
-    yield session
-    session.logout()
-
-
-@pytest.fixture(scope='module')
-def pathinfo(hub_server):
-    return koji.PathInfo(topdir=hub_server.topdir)
-
-
-@pytest.fixture(scope='module')
 def plain_user(hub_server):
     """A logged-in user without permissions (name, password)."""
     name = uniq('plain')

@@ -46,20 +46,6 @@ def run(hub_server, tmp_path_factory):
     return _run
 
 
-@pytest.fixture(scope='module')
-def hub(hub_server):
-    session = koji.ClientSession(hub_server.url, opts={
-        'user': hub_server.admin_user, 'password': hub_server.admin_password})
-    session.login()
-    yield session
-    session.logout()
-
-
-@pytest.fixture(scope='module')
-def pathinfo(hub_server):
-    return koji.PathInfo(topdir=hub_server.topdir)
-
-
 def hub_import(hub, paths):
     """Import rpm files through the API (srpms first), not through the command under test."""
     for path in sorted(paths, key=lambda p: not p.endswith('.src.rpm')):
