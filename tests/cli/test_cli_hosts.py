@@ -6,28 +6,12 @@ hosts and channels, and table checks look only at the rows of those.
 import json
 import re
 
-import psycopg2
-import pytest
-
 import koji
 from tests.fixtures.cli import LOG_ERROR, uniq
 
 HOSTS_HEADER = 'Enb Rdy Load/Cap  Arches           Last Update                         '
 SEEDED = ['appliance', 'createrepo', 'default', 'image', 'livecd', 'livemedia', 'maven',
           'vm']
-
-
-@pytest.fixture(scope='module')
-def sql(hub_server):
-    """Run one statement on the hub's database (for state only builders can set)."""
-    def run(statement, *params):
-        conn = psycopg2.connect(hub_server.dsn)
-        try:
-            with conn, conn.cursor() as cur:
-                cur.execute(statement, params)
-        finally:
-            conn.close()
-    return run
 
 
 def ok(res):

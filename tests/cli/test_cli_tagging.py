@@ -11,7 +11,6 @@ import textwrap
 import time
 import uuid
 
-import psycopg2
 import pytest
 
 import koji
@@ -63,13 +62,7 @@ def builder(hub_server, hub, tmp_path_factory):
         fo.write(textwrap.dedent(PLUGIN))
     proc = Builder(hub_server, base, BUILDER_NAME, plugindir)
     hub.addHost(BUILDER_NAME, ['x86_64', 'noarch'])
-    conn = psycopg2.connect(hub_server.dsn)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute('UPDATE users SET password = %s WHERE name = %s',
-                        (proc.password, BUILDER_NAME))
-    finally:
-        conn.close()
+    hub_server.set_password(BUILDER_NAME, proc.password)
     proc.start()
     try:
         _wait_for(lambda: _host_ready(hub, BUILDER_NAME), 60,
@@ -465,12 +458,7 @@ def test_clone_tag_needs_permission(cli, hub, hub_server, source):
     user = uniq('tu')
     hub.createUser(user)
     password = uuid.uuid4().hex
-    conn = psycopg2.connect(hub_server.dsn)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute('UPDATE users SET password = %s WHERE name = %s', (password, user))
-    finally:
-        conn.close()
+    hub_server.set_password(user, password)
     res = cli('clone-tag', '--all', w['src'], uniq('tx'), user=user, password=password)
     usage_error(res, 'This action requires tag or admin privileges')
     # test mode skips the permission check and stops at the server-side notice

@@ -41,13 +41,7 @@ def plain_user(cli, hub_server):
     name = uniq('plain')
     password = uuid.uuid4().hex
     ok(cli('add-user', name))
-    import psycopg2
-    conn = psycopg2.connect(hub_server.dsn)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute('UPDATE users SET password = %s WHERE name = %s', (password, name))
-    finally:
-        conn.close()
+    hub_server.set_password(name, password)
     return name, password
 
 

@@ -109,13 +109,7 @@ def test_target_perms(cli, hub_server, tags):
     name = uniq('plain')
     password = uuid.uuid4().hex
     ok(cli('add-user', name))
-    import psycopg2
-    conn = psycopg2.connect(hub_server.dsn)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute('UPDATE users SET password = %s WHERE name = %s', (password, name))
-    finally:
-        conn.close()
+    hub_server.set_password(name, password)
     msg = 'This action requires target or admin privileges'
     for args in (('add-target', 'x', build, dest), ('edit-target', 'x'),
                  ('remove-target', 'x')):

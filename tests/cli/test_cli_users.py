@@ -48,13 +48,7 @@ def plain_user(cli, hub_server):
     password = uuid.uuid4().hex
     add_user(cli, name)
     # the hub has no call that sets a password, so it goes straight into the database
-    import psycopg2
-    conn = psycopg2.connect(hub_server.dsn)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute('UPDATE users SET password = %s WHERE name = %s', (password, name))
-    finally:
-        conn.close()
+    hub_server.set_password(name, password)
     return name, password
 
 

@@ -2,7 +2,6 @@
 import os
 import re
 
-import psycopg2
 import pytest
 
 from tests.fixtures.cli import LOG_ERROR, uniq
@@ -24,19 +23,6 @@ def voldir(hub_server):
         os.makedirs(path)
         return path
     return make
-
-
-@pytest.fixture(scope='module')
-def sql(hub_server):
-    """Run one statement on the hub's database (for state no hub call sets directly)."""
-    def run(statement, *params):
-        conn = psycopg2.connect(hub_server.dsn)
-        try:
-            with conn, conn.cursor() as cur:
-                cur.execute(statement, params)
-        finally:
-            conn.close()
-    return run
 
 
 @pytest.fixture(scope='module')

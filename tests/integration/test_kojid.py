@@ -12,7 +12,6 @@ import textwrap
 import time
 import uuid
 
-import psycopg2
 import pytest
 
 import koji
@@ -258,13 +257,7 @@ def kojid_env(hub_server, tmp_path_factory):
     for name in HOST_NAMES:
         builder = Builder(hub_server, base, name, plugindir)
         admin.addHost(name, ['x86_64', 'noarch'])
-        conn = psycopg2.connect(hub_server.dsn)
-        try:
-            with conn, conn.cursor() as cur:
-                cur.execute('UPDATE users SET password = %s WHERE name = %s',
-                            (builder.password, name))
-        finally:
-            conn.close()
+        hub_server.set_password(name, builder.password)
         builders[name] = builder
     try:
         for builder in builders.values():

@@ -12,7 +12,6 @@ import socketserver
 import textwrap
 import threading
 
-import psycopg2
 import pytest
 
 import koji
@@ -115,13 +114,7 @@ def mail_env(hub_server, tmp_path_factory):
     admin = _admin_session(hub_server)
     builder = MailBuilder(hub_server, base, HOST, plugindir, smtp.server_address[1])
     admin.addHost(HOST, ['x86_64', 'noarch'])
-    conn = psycopg2.connect(hub_server.dsn)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute('UPDATE users SET password = %s WHERE name = %s',
-                        (builder.password, HOST))
-    finally:
-        conn.close()
+    hub_server.set_password(HOST, builder.password)
     try:
         builder.start()
         _wait_for(lambda: (admin.getHost(HOST) or {}).get('ready'), 60,

@@ -7,7 +7,6 @@ the last update time), not defaults.
 """
 import uuid
 
-import psycopg2
 import pytest
 
 import koji
@@ -22,12 +21,7 @@ CHANNEL = 'ih-chan'
 def check_in(hub_server, name, task_load, ready, data=None):
     """Log in as the build host itself and report a load, as kojid does."""
     password = uuid.uuid4().hex
-    conn = psycopg2.connect(hub_server.dsn)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute('UPDATE users SET password = %s WHERE name = %s', (password, name))
-    finally:
-        conn.close()
+    hub_server.set_password(name, password)
     session = koji.ClientSession(hub_server.url, {'user': name, 'password': password})
     session.login()
     try:

@@ -12,16 +12,6 @@ import pytest
 from tests.interop.compare import norm, same, show, twin
 
 
-@pytest.fixture(scope='module')
-def hub(hub_server):
-    import koji
-    session = koji.ClientSession(hub_server.url, opts={
-        'user': hub_server.admin_user, 'password': hub_server.admin_password})
-    session.login()
-    yield session
-    session.logout()
-
-
 def masked(res, volume_id):
     """The result with 'with id <volume id>' written as 'with id N'."""
     text = 'with id %i\n' % volume_id
