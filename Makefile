@@ -21,7 +21,8 @@ export KOJI_TEST_DSN
 PIP_PACKAGES := psycopg2-binary mod_wsgi pytest pytest-xdist requests-gssapi Cheetah3 \
 	python-dateutil defusedxml flake8 rpm
 # what the venv was last built from; a change triggers a refresh
-VENV_KEY := $(shell cksum < setup.py | cut -d' ' -f1) $(sort $(PIP_PACKAGES))
+CONSTRAINTS := constraints.txt
+VENV_KEY := $(shell cat setup.py $(CONSTRAINTS) | cksum | cut -d' ' -f1) $(sort $(PIP_PACKAGES))
 # wildcard keeps lint working before optional trees (plugins, www) exist
 LINT_PATHS := $(wildcard koji koji_cli hub plugins builder builder/kojid www util/koji-dev \
   util/bench-* cli/koji tests setup.py)
@@ -70,8 +71,9 @@ venv:
 	  set -e; \
 	  [ -x $(VPY) ] || $(PYTHON) -m venv $(VENV); \
 	  echo "venv: installing the project and $(PIP_PACKAGES)"; \
-	  $(VPY) -m pip install -q --disable-pip-version-check --upgrade pip; \
-	  $(VPY) -m pip install -q --disable-pip-version-check -e . $(PIP_PACKAGES); \
+	  $(VPY) -m pip install -q --disable-pip-version-check -c $(CONSTRAINTS) pip; \
+	  $(VPY) -m pip install -q --disable-pip-version-check -c $(CONSTRAINTS) \
+	    -e . $(PIP_PACKAGES); \
 	  $(VPY) -c 'import koji, kojihub, koji_cli, psycopg2, rpm, xdist' \
 	    || { echo "venv: imports failed" >&2; exit 1; }; \
 	  echo "$(VENV_KEY)" > $(VENV)/.stamp; \

@@ -446,9 +446,15 @@ class TaskManager(object):
             self.cleanupTask(task_id)
 
     def _signal_tree(self, pid, signo):
+        if pid <= 1 or pid == os.getpid():
+            # never signal ourselves (or every process we may reach) by accident
+            return []
         pids = [pid] + _descendants(pid)
         try:
-            os.killpg(pid, signo)
+            # only a task child that leads its own group is signalled as a group;
+            # our own process group is never a target
+            if os.getpgid(pid) == pid and pid != os.getpgrp():
+                os.killpg(pid, signo)
         except OSError:
             pass
         for other in pids:

@@ -14,6 +14,7 @@ from koji.context import context
 from kojihub import db, uploads
 from kojihub.hosts import add_host
 from kojihub.uploads import UploadExports
+from tests.fixtures.procs import fork_child
 
 api = UploadExports()
 
@@ -131,13 +132,14 @@ def test_lock_error(topdir, alice):
     # a lock held by another process (a forked child) makes the hub's lock fail at once
     ready_r, ready_w = os.pipe()
     done_r, done_w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
+
+    def hold_lock():
         fd = os.open(fn, os.O_RDWR)
         fcntl.lockf(fd, fcntl.LOCK_EX)
         os.write(ready_w, b'1')
         os.read(done_r, 1)
-        os._exit(0)
+
+    pid = fork_child(hold_lock)
     try:
         os.read(ready_r, 1)
         with pytest.raises(koji.LockError):

@@ -15,6 +15,7 @@ import koji.daemon
 import koji.tasks
 from koji.multicall import MultiCallSession
 from koji.tasks import BaseTaskHandler
+from tests.fixtures.procs import fork_child, reap
 
 ASSIGNED = koji.TASK_STATES['ASSIGNED']
 HOST_ID = 7
@@ -212,10 +213,7 @@ def test_idle_returns_when_a_task_process_exits(tmp_path):
     start = time.monotonic()
     assert tm.idle(0.3) is False
     assert time.monotonic() - start >= 0.3
-    pid = os.fork()
-    if not pid:
-        time.sleep(0.5)
-        os._exit(0)
+    pid = fork_child(time.sleep, 0.5)
     tm.pids[1] = pid
     try:
         start = time.monotonic()
@@ -224,9 +222,7 @@ def test_idle_returns_when_a_task_process_exits(tmp_path):
     finally:
         os.waitpid(pid, 0)
     # a child that exited before idle() is noticed at once
-    pid = os.fork()
-    if not pid:
-        os._exit(0)
+    pid = fork_child(int)
     tm.pids = {2: pid}
     time.sleep(0.2)
     start = time.monotonic()
@@ -240,11 +236,7 @@ def test_update_tasks_looks_up_unlisted_children_at_once(tmp_path):
     tm.KILL_GRACE = (0.5, 0.5)
     kids = {}
     for task_id in (1, 2, 3):
-        pid = os.fork()
-        if not pid:
-            time.sleep(30)
-            os._exit(0)
-        kids[task_id] = pid
+        kids[task_id] = fork_child(time.sleep, 30)
     try:
         tm.pids = dict(kids)
         tm.tasks = dict((task_id, {}) for task_id in kids)
@@ -266,11 +258,7 @@ def test_update_tasks_looks_up_unlisted_children_at_once(tmp_path):
         assert sorted(tm.pids) == [1]
     finally:
         for pid in kids.values():
-            try:
-                os.kill(pid, 9)
-                os.waitpid(pid, 0)
-            except OSError:
-                pass
+            reap(pid)
 
 
 @pytest.fixture(autouse=True)
@@ -278,3 +266,22 @@ def _default_sigchld():
     yield
     import signal
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+
+
+def test_signals_never_reach_our_own_process_group(tmp_path, monkeypatch):
+    hub = FakeHub()
+    tm, _ = manager(hub, tmp_path)
+    sent = []
+    monkeypatch.setattr(os, 'killpg', lambda pgid, signo: sent.append(('group', pgid)))
+    monkeypatch.setattr(os, 'kill', lambda pid, signo: sent.append(('pid', pid)))
+    # ourselves: nothing at all
+    assert tm._signal_tree(os.getpid(), 2) == [] and sent == []
+    # a child still in our group (it never called setpgrp): the child, never the group
+    pid = fork_child(time.sleep, 30)
+    try:
+        tm._signal_tree(pid, 2)
+        assert ('pid', pid) in sent
+        assert not [s for s in sent if s[0] == 'group']
+    finally:
+        monkeypatch.undo()
+        reap(pid)

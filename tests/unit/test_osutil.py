@@ -4,6 +4,7 @@ import os
 import pytest
 
 import koji
+from tests.fixtures.procs import fork_child
 
 
 def test_ensuredir(tmp_path):
@@ -42,15 +43,14 @@ def test_json_round_trip(tmp_path):
 
 def test_daemonize_detaches(tmp_path):
     marker = tmp_path / 'marker'
-    pid = os.fork()
-    if pid == 0:
-        try:
-            koji.daemonize()
-            with open(str(marker), 'w') as handle:
-                handle.write('%s %s %s' % (os.getcwd(), os.getsid(0) == os.getpid(),
-                                           os.getpid()))
-        finally:
-            os._exit(0)
+
+    def detach():
+        koji.daemonize()
+        with open(str(marker), 'w') as handle:
+            handle.write('%s %s %s' % (os.getcwd(), os.getsid(0) == os.getpid(),
+                                       os.getpid()))
+
+    pid = fork_child(detach)
     os.waitpid(pid, 0)
     import time
     for _ in range(100):
