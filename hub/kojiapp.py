@@ -13,4 +13,4 @@ except ImportError:
         if _path not in sys.path:
             sys.path.insert(0, _path)
 
-from kojihub.dispatcher import application  # noqa: E402,F401
+from kojihub.core.dispatcher import application  # noqa: E402,F401

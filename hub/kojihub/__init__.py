@@ -8,7 +8,7 @@ here.  The code itself lives in the domain modules (see docs/architecture.md).
 
 from koji.context import context  # noqa: F401
 
-from .db import (  # noqa: F401
+from .core.db import (  # noqa: F401
     BulkInsertProcessor,
     DeleteProcessor,
     InsertProcessor,
@@ -25,8 +25,8 @@ from .db import (  # noqa: F401
     get_event,
     nextval,
 )
-from .names import verify_name_internal, verify_name_user  # noqa: F401
-from .users import (  # noqa: F401
+from .core.names import verify_name_internal, verify_name_user  # noqa: F401
+from .users.users import (  # noqa: F401
     add_group_member,
     check_krb_principal,
     create_user,
@@ -42,7 +42,7 @@ from .users import (  # noqa: F401
     remove_krb_principal,
     set_krb_principal,
 )
-from .perms import (  # noqa: F401
+from .users.perms import (  # noqa: F401
     edit_permission,
     get_all_perms,
     get_user_perms,
@@ -51,9 +51,9 @@ from .perms import (  # noqa: F401
     lookup_perm,
     revoke_permission,
 )
-from .versioning import eventCondition  # noqa: F401
-from .lookup import get_id, lookup_name  # noqa: F401
-from .tags import (  # noqa: F401
+from .core.versioning import eventCondition  # noqa: F401
+from .core.lookup import get_id, lookup_name  # noqa: F401
+from .tags.tags import (  # noqa: F401
     assert_tag_access,
     check_tag_access,
     create_tag,
@@ -67,7 +67,7 @@ from .tags import (  # noqa: F401
     list_tags,
     old_edit_tag,
 )
-from .inheritance import (  # noqa: F401
+from .tags.inheritance import (  # noqa: F401
     get_full_inheritance,
     get_inheritance_data,
     readDescendantsData,
@@ -75,14 +75,14 @@ from .inheritance import (  # noqa: F401
     readInheritanceData,
     set_inheritance_data,
 )
-from .targets import (  # noqa: F401
+from .tags.targets import (  # noqa: F401
     create_build_target,
     delete_build_target,
     edit_build_target,
     get_build_target,
     get_build_targets,
 )
-from .packages import (  # noqa: F401
+from .tags.packages import (  # noqa: F401
     _direct_pkglist_add,
     check_tag_package,
     get_package_config,
@@ -98,7 +98,7 @@ from .packages import (  # noqa: F401
     pkglist_unblock,
     readPackageList,
 )
-from .groups import (  # noqa: F401
+from .tags.groups import (  # noqa: F401
     _grp_pkg_add,
     _grp_req_add,
     _grplist_add,
@@ -120,7 +120,7 @@ from .groups import (  # noqa: F401
     lookup_group,
     readTagGroups,
 )
-from .hosts import (  # noqa: F401
+from .hosts.hosts import (  # noqa: F401
     add_host,
     edit_host,
     get_all_arches,
@@ -129,7 +129,7 @@ from .hosts import (  # noqa: F401
     list_hosts,
     set_host_enabled,
 )
-from .channels import (  # noqa: F401
+from .hosts.channels import (  # noqa: F401
     add_channel,
     add_host_to_channel,
     edit_channel,
@@ -140,13 +140,13 @@ from .channels import (  # noqa: F401
     rename_channel,
     set_channel_enabled,
 )
-from .builds import (  # noqa: F401
+from .builds.builds import (  # noqa: F401
     find_build_id,
     get_build,
     list_btypes,
     list_builds,
 )
-from .tasks import (  # noqa: F401
+from .tasks.tasks import (  # noqa: F401
     get_task_children,
     get_task_descendents,
     get_task_info,
@@ -155,7 +155,7 @@ from .tasks import (  # noqa: F401
     list_tasks,
     task_finished,
 )
-from .history import (  # noqa: F401
+from .core.history import (  # noqa: F401
     get_event_info,
     get_last_event,
     query_history,
@@ -163,7 +163,7 @@ from .history import (  # noqa: F401
     tag_first_change_event,
     tag_last_change_event,
 )
-from .external_repos import (  # noqa: F401
+from .tags.external_repos import (  # noqa: F401
     add_external_repo_to_tag,
     create_external_repo,
     delete_external_repo,
@@ -177,7 +177,7 @@ from .external_repos import (  # noqa: F401
     remove_external_repo_from_tag,
     set_external_repo_data,
 )
-from .policy import (  # noqa: F401
+from .core.policy import (  # noqa: F401
     assert_policy,
     check_policy,
     eval_policy,
@@ -187,7 +187,7 @@ from .policy import (  # noqa: F401
     policy_get_user,
     register_test,
 )
-from .build_lifecycle import (  # noqa: F401
+from .builds.build_lifecycle import (  # noqa: F401
     build_references,
     cancel_build,
     delete_build,
@@ -197,12 +197,12 @@ from .build_lifecycle import (  # noqa: F401
     set_build_timestamp,
     untagged_builds,
 )
-from .build_write import (  # noqa: F401
+from .builds.build_write import (  # noqa: F401
     check_volume_policy,
     new_build,
     new_typed_build,
 )
-from .uploads import (  # noqa: F401
+from .tasks.uploads import (  # noqa: F401
     check_upload,
     download_task_output,
     get_upload_path,
@@ -210,14 +210,14 @@ from .uploads import (  # noqa: F401
     handle_upload,
     list_task_output,
 )
-from .rpms import (  # noqa: F401
+from .builds.rpms import (  # noqa: F401
     add_external_rpm,
     get_rpm,
     import_rpm,
     import_rpm_file,
     list_rpms,
 )
-from .archives import (  # noqa: F401
+from .builds.archives import (  # noqa: F401
     add_archive_type,
     get_archive,
     get_archive_file,
@@ -227,12 +227,12 @@ from .archives import (  # noqa: F401
     list_archive_files,
     list_archives,
 )
-from .buildroots import (  # noqa: F401
+from .builds.buildroots import (  # noqa: F401
     get_buildroot,
     get_buildroot_listing,
     query_buildroots,
 )
-from .volumes import (  # noqa: F401
+from .builds.volumes import (  # noqa: F401
     add_volume,
     apply_volume_policy,
     change_build_volume,
@@ -240,36 +240,36 @@ from .volumes import (  # noqa: F401
     list_volumes,
     remove_volume,
 )
-from .notifications import (  # noqa: F401
+from .notifications.notifications import (  # noqa: F401
     get_build_notification,
     get_build_notification_block,
     get_build_notification_blocks,
     get_build_notifications,
 )
-from .notify import (  # noqa: F401
+from .notifications.notify import (  # noqa: F401
     build_notification,
     get_notification_recipients,
 )
-from .search import search  # noqa: F401
-from .signatures import (  # noqa: F401
+from .api.search import search  # noqa: F401
+from .builds.signatures import (  # noqa: F401
     add_rpm_sig,
     delete_rpm_sig,
     query_rpm_sigs,
     write_signed_rpm,
 )
-from .tagging import (  # noqa: F401
+from .tags.tagging import (  # noqa: F401
     _tag_build,
     _untag_build,
     set_tag_update,
     tag_notification,
 )
-from .tagged import (  # noqa: F401
+from .tags.tagged import (  # noqa: F401
     maven_tag_archives,
     read_tagged_archives,
     read_tagged_builds,
     read_tagged_rpms,
 )
-from .build_info import (  # noqa: F401
+from .builds.build_info import (  # noqa: F401
     get_build_type,
     get_build_logs,
     get_changelog_entries,
@@ -281,5 +281,19 @@ from .build_info import (  # noqa: F401
     get_win_archive,
     get_win_build,
 )
-from .exports import RootExports  # noqa: F401,E402
-from .host_exports import HostExports  # noqa: F401,E402
+from .api.exports import RootExports  # noqa: F401,E402
+from .api.host_exports import HostExports  # noqa: F401,E402
+
+# Upstream's hub is split into the modules kojihub.db, .auth, .scheduler, .repos,
+# .kojixmlrpc and .kojihub; plugins written for it import from those names, so each is
+# the module (or package) here that owns the same things.
+import sys as _sys  # noqa: E402
+
+from .core import auth as _auth, db as _db, dispatcher as _dispatcher  # noqa: E402
+from .tasks import scheduler as _scheduler  # noqa: E402
+
+for _name, _module in (('db', _db), ('auth', _auth), ('scheduler', _scheduler),
+                       ('kojixmlrpc', _dispatcher), ('kojihub', _sys.modules[__name__])):
+    _sys.modules['%s.%s' % (__name__, _name)] = _module
+    globals()[_name] = _module
+del _name, _module

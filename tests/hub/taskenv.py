@@ -12,7 +12,7 @@ from tests.fixtures.auth import create_user_with, open_session, start_request
 
 
 def sql(query, values=None):
-    from kojihub import db
+    from kojihub.core import db
     return db._dml(query, values or {})
 
 
@@ -33,7 +33,7 @@ class Env(object):
 
     def add_host(self, name, arches='x86_64', capacity=4.0, channels=('default',),
                  enabled=True):
-        from kojihub import db
+        from kojihub.core import db
         user = create_user_with(name, usertype=koji.USERTYPES['HOST'])
         host_id = db.nextval('host_id_seq')
         db.InsertProcessor('host', data={'id': host_id, 'user_id': user['id'],
@@ -65,7 +65,7 @@ class Env(object):
         return host_id
 
     def checkin(self, host, ready=True, load=0.0):
-        from kojihub.host_calls import update_host
+        from kojihub.tasks.host_calls import update_host
         self.act(host, 'host.updateHost')
         update_host(load, ready)
 

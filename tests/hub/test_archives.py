@@ -8,11 +8,11 @@ import zipfile
 import pytest
 
 import koji
-from kojihub import db
-from kojihub.archives import ArchiveExports, import_archive
-from kojihub.build_write import BuildWriteExports
-from kojihub.builds import get_build
-from kojihub.lookup import lookup_name
+from kojihub.core import db
+from kojihub.builds.archives import ArchiveExports, import_archive
+from kojihub.builds.build_write import BuildWriteExports
+from kojihub.builds.builds import get_build
+from kojihub.core.lookup import lookup_name
 
 TYPE_KEYS = {'compression_type', 'description', 'extensions', 'id', 'name'}
 ARCHIVE_KEYS = {'btype', 'btype_id', 'build_id', 'buildroot_id', 'checksum', 'checksum_type',

@@ -1,12 +1,12 @@
-"""Sessions and logins (kojihub.auth) in-process against a real database."""
+"""Sessions and logins (kojihub.core.auth) in-process against a real database."""
 import re
 
 import pytest
 
 import koji
 from koji.context import context
-from kojihub import auth
-from kojihub.db import _singleValue
+from kojihub.core import auth
+from kojihub.core.db import _singleValue
 
 from tests.fixtures.auth import DEFAULT_REMOTE_ADDR, end_request, open_session
 
@@ -619,7 +619,7 @@ def test_ssl_login_blocked_and_already_logged_in(hub_context, new_request, make_
 
 
 def test_gssapi_login(hub_context, new_request, make_user):
-    from kojihub import users
+    from kojihub.users import users
     sinfo = ssl_login(new_request, {'REMOTE_USER': 'frank@EXAMPLE.COM'})
     row = session_row(sinfo['session-id'])
     assert row['authtype'] == koji.AUTHTYPES['GSSAPI']
@@ -711,7 +711,7 @@ def test_gssapi_proxy(hub_context, new_request, make_user):
 def test_session_permission_checks(hub_context, new_request, make_user, login_as):
     make_user('tagger', perms=['tag'], groups=['builders'])
     make_user('boss', perms=['admin'])
-    from kojihub import users
+    from kojihub.users import users
     group = users.get_user('builders')
 
     login_as('tagger')
@@ -743,7 +743,8 @@ def test_session_permission_checks(hub_context, new_request, make_user, login_as
 
 
 def test_group_permissions_apply_to_members(hub_context, make_user, login_as):
-    from kojihub import db, perms
+    from kojihub.core import db
+    from kojihub.users import perms
     make_user('mia', groups=['packagers'])
     make_user('packagers_admin', perms=['admin'])
     login_as('packagers_admin')

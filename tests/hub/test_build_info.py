@@ -1,4 +1,5 @@
-"""kojihub.build_info: typed build/archive reads, changelogs from real srpms, logs, releases."""
+"""kojihub.builds.build_info: typed build/archive reads, changelogs from real srpms, logs,
+releases."""
 import base64
 import datetime
 import hashlib
@@ -10,11 +11,12 @@ import pytest
 
 import koji
 from koji.context import context
-from kojihub import archives, build_write, db
-from kojihub.build_info import BuildInfoExports
-from kojihub.exports import RootExports
-from kojihub.rpms import RpmExports
-from kojihub.uploads import UploadExports
+from kojihub.builds import archives, build_write
+from kojihub.core import db
+from kojihub.builds.build_info import BuildInfoExports
+from kojihub.api.exports import RootExports
+from kojihub.builds.rpms import RpmExports
+from kojihub.tasks.uploads import UploadExports
 
 api = BuildInfoExports()
 rapi = RpmExports()

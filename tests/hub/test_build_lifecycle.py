@@ -7,12 +7,12 @@ import pytest
 
 import koji
 from koji.context import context
-from kojihub import db
-from kojihub.build_lifecycle import BuildLifecycleExports
-from kojihub.build_write import create_empty_build, new_build
-from kojihub.builds import get_build
-from kojihub.tagging import _tag_build, _untag_build
-from kojihub.tags import create_tag
+from kojihub.core import db
+from kojihub.builds.build_lifecycle import BuildLifecycleExports
+from kojihub.builds.build_write import create_empty_build, new_build
+from kojihub.builds.builds import get_build
+from kojihub.tags.tagging import _tag_build, _untag_build
+from kojihub.tags.tags import create_tag
 from tests.fixtures.auth import create_user_with, open_session, start_request
 from tests.hub.test_rpms import import_build
 
@@ -112,8 +112,8 @@ def test_cancel_build(hub_context, callbacks):
 
 
 def test_cancel_build_cancels_task(taskenv):
-    from kojihub import task_actions
-    from kojihub.tasks import get_task_info
+    from kojihub.tasks import task_actions
+    from kojihub.tasks.tasks import get_task_info
     taskenv.act('tadmin')
     task_id = task_actions.make_task('build', ['src', 'target'])
     build_id = new_build({'name': 'lc-task', 'version': '1', 'release': '1', 'epoch': None,

@@ -1,14 +1,16 @@
-"""host.newBuildRoot & co. (kojihub.buildroot_write) on a real database."""
+"""host.newBuildRoot & co. (kojihub.builds.buildroot_write) on a real database."""
 import pytest
 
 import koji
 from koji.context import context
-from kojihub import build_write, db, external_repos, packages, tags
-from kojihub import task_actions as ta
-from kojihub.buildroots import get_buildroot, get_buildroot_listing, query_buildroots
-from kojihub.host_exports import HostExports
-from kojihub.rpms import get_rpm, list_rpms
-from kojihub.tagging import _tag_build
+from kojihub.builds import build_write
+from kojihub.core import db
+from kojihub.tags import external_repos, packages, tags
+from kojihub.tasks import task_actions as ta
+from kojihub.builds.buildroots import get_buildroot, get_buildroot_listing, query_buildroots
+from kojihub.api.host_exports import HostExports
+from kojihub.builds.rpms import get_rpm, list_rpms
+from kojihub.tags.tagging import _tag_build
 from tests.fixtures.auth import start_request
 
 host = HostExports()

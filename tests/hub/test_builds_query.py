@@ -6,10 +6,10 @@ import xmlrpc.client
 import pytest
 
 import koji
-from kojihub import db
-from kojihub.build_info import BuildInfoExports
-from kojihub.builds import BuildQueryExports as api
-from kojihub.lookup import lookup_name
+from kojihub.core import db
+from kojihub.builds.build_info import BuildInfoExports
+from kojihub.builds.builds import BuildQueryExports as api
+from kojihub.core.lookup import lookup_name
 
 UTC = datetime.timezone.utc
 T0 = datetime.datetime(2024, 1, 1, tzinfo=UTC)

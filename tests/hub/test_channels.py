@@ -4,9 +4,10 @@ import pytest
 
 import koji
 from koji.context import context
-from kojihub import channels, db
-from kojihub.channels import ChannelExports
-from kojihub.hosts import HostRootExports
+from kojihub.core import db
+from kojihub.hosts import channels
+from kojihub.hosts.channels import ChannelExports
+from kojihub.hosts.hosts import HostRootExports
 
 CHANNEL_KEYS = {'comment', 'description', 'enabled', 'id', 'name'}
 SEEDED = ['appliance', 'createrepo', 'default', 'image', 'livecd', 'livemedia', 'maven',

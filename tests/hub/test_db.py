@@ -6,7 +6,7 @@ import pytest
 
 import koji
 from koji.context import context
-from kojihub import db
+from kojihub.core import db
 
 
 @pytest.fixture

@@ -1,11 +1,11 @@
-"""External repos and their tag links (kojihub.external_repos) on a real database."""
+"""External repos and their tag links (kojihub.tags.external_repos) on a real database."""
 import pytest
 
 import koji
 from koji.context import context
-from kojihub import history
-from kojihub.external_repos import ExternalRepoExports as api
-from kojihub.external_repos import RepoExports as repo_api
+from kojihub.core import history
+from kojihub.tags.external_repos import ExternalRepoExports as api
+from kojihub.tags.external_repos import RepoExports as repo_api
 
 from tests.fixtures.auth import end_request
 
@@ -14,7 +14,7 @@ LINK_KEYS = {'arches', 'external_repo_id', 'external_repo_name', 'merge_mode', '
 
 
 def make_tag(name, parent=None):
-    from kojihub import tags
+    from kojihub.tags import tags
     return tags.create_tag(name, parent=parent)
 
 

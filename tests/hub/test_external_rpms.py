@@ -2,9 +2,10 @@
 import pytest
 
 import koji
-from kojihub import db, rpms
-from kojihub.external_repos import ExternalRepoExports
-from kojihub.rpms import RpmExports, add_external_rpm
+from kojihub.builds import rpms
+from kojihub.core import db
+from kojihub.tags.external_repos import ExternalRepoExports
+from kojihub.builds.rpms import RpmExports, add_external_rpm
 
 from tests.hub.test_rpms import import_build
 

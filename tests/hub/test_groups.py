@@ -1,9 +1,10 @@
-"""Comps groups of tags (kojihub.groups) in-process on a real database."""
+"""Comps groups of tags (kojihub.tags.groups) in-process on a real database."""
 import pytest
 
 import koji
-from kojihub import db, inheritance, tags
-from kojihub.groups import GroupExports as api
+from kojihub.core import db
+from kojihub.tags import inheritance, tags
+from kojihub.tags.groups import GroupExports as api
 
 GROUP_KEYS = {'biarchonly', 'blocked', 'description', 'display_name', 'exported', 'group_id',
               'is_default', 'langonly', 'name', 'tag_id', 'uservisible', 'packagelist',
@@ -95,7 +96,7 @@ def test_add_and_read(chain, new_request, admin):
 
 
 def api_group(name):
-    from kojihub import groups
+    from kojihub.tags import groups
     return groups.lookup_group(name, create=True)['id']
 
 

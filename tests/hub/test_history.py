@@ -1,13 +1,13 @@
-"""Events and queryHistory (kojihub.history) in-process on a real database."""
+"""Events and queryHistory (kojihub.core.history) in-process on a real database."""
 import time
 
 import pytest
 
 import koji
 from koji.context import context
-from kojihub import history
-from kojihub.db import InsertProcessor, UpdateProcessor
-from kojihub.history import HistoryExports as api
+from kojihub.core import history
+from kojihub.core.db import InsertProcessor, UpdateProcessor
+from kojihub.core.history import HistoryExports as api
 
 from tests.fixtures.auth import end_request
 
@@ -24,12 +24,12 @@ def sql(query, values=None):
 
 
 def make_tag(name, parent=None):
-    from kojihub import tags
+    from kojihub.tags import tags
     return tags.create_tag(name, parent=parent)
 
 
 def grant(user_id, perm):
-    from kojihub import perms
+    from kojihub.users import perms
     perm_id = perms.lookup_perm(perm, create=True)['id']
     insert = InsertProcessor('user_perms', data={'user_id': user_id, 'perm_id': perm_id})
     insert.make_create()
@@ -37,7 +37,7 @@ def grant(user_id, perm):
 
 
 def revoke(user_id, perm):
-    from kojihub import perms
+    from kojihub.users import perms
     perm_id = perms.lookup_perm(perm)['id']
     update = UpdateProcessor('user_perms', clauses=['user_id = %(u)s', 'perm_id = %(p)s'],
                              values={'u': user_id, 'p': perm_id})
@@ -217,7 +217,7 @@ def test_tag_change_events(hub_context, admin):
     assert api.tagChangedSinceEvent(created, [parent_id]) is False
     assert api.tagChangedSinceEvent(created, [child_id]) is True
 
-    from kojihub import tags
+    from kojihub.tags import tags
     tags.edit_tag(parent_id, arches='x86_64')
     end_request()
     edited = history.get_last_event()['id']

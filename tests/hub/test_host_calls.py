@@ -1,13 +1,13 @@
-"""host.* task and check-in calls (kojihub.host_calls) on a real database."""
+"""host.* task and check-in calls (kojihub.tasks.host_calls) on a real database."""
 import pytest
 
 import koji
 from koji import xmlrpcplus
 from koji.context import context
-from kojihub import task_actions as ta
-from kojihub.host_exports import HostExports
-from kojihub.scheduler import get_host_data, get_task_refusals
-from kojihub.tasks import get_task_info, get_task_result
+from kojihub.tasks import task_actions as ta
+from kojihub.api.host_exports import HostExports
+from kojihub.tasks.scheduler import get_host_data, get_task_refusals
+from kojihub.tasks.tasks import get_task_info, get_task_result
 from tests.hub.taskenv import sql
 
 host = HostExports()
@@ -116,7 +116,7 @@ def test_free_tasks_and_refuse(taskenv):
     host.freeTasks([t1, t2])        # t2 belongs to b2: ignored
     assert [get_task_info(t)['state'] for t in (t1, t2)] == [S['FREE'], S['OPEN']]
     taskenv.act('tadmin', 'assignTask')
-    from kojihub.scheduler import do_assign
+    from kojihub.tasks.scheduler import do_assign
     assert do_assign(t1, 'b1')
     taskenv.act('b1', 'host.refuseTask')
     host.refuseTask(t1, soft=False, msg='no handler for method')

@@ -6,9 +6,10 @@ import pytest
 
 import koji
 from koji.context import context
-from kojihub import db, users
-from kojihub.channels import ChannelExports
-from kojihub.hosts import HostRootExports
+from kojihub.core import db
+from kojihub.users import users
+from kojihub.hosts.channels import ChannelExports
+from kojihub.hosts.hosts import HostRootExports
 
 HOST_KEYS = {'arches', 'capacity', 'comment', 'description', 'enabled', 'id', 'name',
              'ready', 'task_load', 'update_ts', 'user_id'}

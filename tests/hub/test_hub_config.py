@@ -1,4 +1,4 @@
-"""hub.conf loading (kojihub.config) and the in-process ``hub_context`` fixture."""
+"""hub.conf loading (kojihub.core.config) and the in-process ``hub_context`` fixture."""
 import os
 import re
 import resource
@@ -7,7 +7,7 @@ import pytest
 
 import koji
 from koji.context import context
-from kojihub import config as hubconfig
+from kojihub.core import config as hubconfig
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLE = os.path.join(ROOT, 'hub', 'hub.conf')

@@ -1,4 +1,4 @@
-"""Hub policies (kojihub.policy): loading, checks, the hub's own tests, host calls."""
+"""Hub policies (kojihub.core.policy): loading, checks, the hub's own tests, host calls."""
 import textwrap
 import types
 
@@ -7,11 +7,11 @@ import pytest
 import koji
 import koji.policy
 from koji.context import context
-from kojihub import policy
-from kojihub.config import DEFAULT_POLICIES
-from kojihub.db import InsertProcessor
-from kojihub.policy import PolicyExports as api
-from kojihub.policy import PolicyHostExports as host_api
+from kojihub.core import policy
+from kojihub.core.config import DEFAULT_POLICIES
+from kojihub.core.db import InsertProcessor
+from kojihub.core.policy import PolicyExports as api
+from kojihub.core.policy import PolicyHostExports as host_api
 
 from tests.fixtures.auth import end_request
 
@@ -199,7 +199,7 @@ def test_user_tests(hub_context, make_user, login_as, new_request):
 
 
 def test_tag_operation_and_build_tests(hub_context, admin, make_user):
-    from kojihub import tags
+    from kojihub.tags import tags
     dev = make_user('builder', groups=['packagers'])
     group_id = sql("SELECT id FROM users WHERE name = 'packagers'")[0][0]
     parent = tags.create_tag('f40-base')
@@ -241,7 +241,7 @@ def test_tag_operation_and_build_tests(hub_context, admin, make_user):
 
 
 def test_buildtag_and_build_content_tests(hub_context, admin):
-    from kojihub import tags, targets
+    from kojihub.tags import tags, targets
     tags.create_tag('bt-root')
     tags.create_tag('bt-build', parent='bt-root')
     tags.create_tag('bt-dest')

@@ -4,9 +4,10 @@ import pytest
 
 import koji
 from koji.context import context
-from kojihub import db, inheritance
-from kojihub.inheritance import InheritanceExports
-from kojihub.tags import TagExports
+from kojihub.core import db
+from kojihub.tags import inheritance
+from kojihub.tags.inheritance import InheritanceExports
+from kojihub.tags.tags import TagExports
 
 LINK_KEYS = {'child_id', 'intransitive', 'maxdepth', 'name', 'noconfig', 'parent_id',
              'pkg_filter', 'priority'}

@@ -3,9 +3,9 @@ import pytest
 
 import koji
 from koji.context import context
-from kojihub.lookup import lookup_name
-from kojihub.notifications import NotificationExports
-from kojihub.tags import create_tag
+from kojihub.core.lookup import lookup_name
+from kojihub.notifications.notifications import NotificationExports
+from kojihub.tags.tags import create_tag
 
 api = NotificationExports()
 

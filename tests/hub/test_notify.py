@@ -9,17 +9,17 @@ import pytest
 
 import koji
 from koji.context import context
-from kojihub import db
-from kojihub.build_lifecycle import cancel_build
-from kojihub.build_write import new_build
-from kojihub.builds import get_build
-from kojihub.notify import (build_notification, get_notification_recipients,
-                            host_tag_notification, tag_notification)
-from kojihub.packages import _direct_pkglist_add
-from kojihub.tagging import untag_build
-from kojihub.tags import create_tag
-from kojihub.targets import create_build_target, get_build_target
-from kojihub.tasks import get_task_info
+from kojihub.core import db
+from kojihub.builds.build_lifecycle import cancel_build
+from kojihub.builds.build_write import new_build
+from kojihub.builds.builds import get_build
+from kojihub.notifications.notify import (build_notification, get_notification_recipients,
+                                          host_tag_notification, tag_notification)
+from kojihub.tags.packages import _direct_pkglist_add
+from kojihub.tags.tagging import untag_build
+from kojihub.tags.tags import create_tag
+from kojihub.tags.targets import create_build_target, get_build_target
+from kojihub.tasks.tasks import get_task_info
 from tests.fixtures.auth import create_user_with
 
 COMPLETE = koji.BUILD_STATES['COMPLETE']
@@ -223,7 +223,7 @@ def test_disable_notifications(world):
 def test_untag_queues_tag_notification(world):
     env = world.env
     env.act('tadmin')
-    from kojihub.tagging import _tag_build
+    from kojihub.tags.tagging import _tag_build
     _tag_build(world.tag, world.build_id)
     context.cnx.commit()
     env.act('tadmin', 'untagBuild')
@@ -240,7 +240,7 @@ def test_cancel_build_queues_build_notification(world):
     env = world.env
     env.act('tadmin')
     create_build_target('nt-target', 'nt-parent', 'nt-tag')
-    from kojihub.task_actions import make_task
+    from kojihub.tasks.task_actions import make_task
     build_task = make_task('build', ['git://example.com/nt-pkg#1', 'nt-target', {}])
     building = new_build({'name': 'nt-pkg', 'version': '2', 'release': '1', 'epoch': None,
                           'owner': world.users['nt-builder'],

@@ -1,11 +1,12 @@
-"""Packages and tag package lists (kojihub.packages) in-process on a real database."""
+"""Packages and tag package lists (kojihub.tags.packages) in-process on a real database."""
 import pytest
 
 import koji
 import koji.plugin
 from koji.context import context
-from kojihub import db, inheritance, packages, tags
-from kojihub.packages import PackageExports as api
+from kojihub.core import db
+from kojihub.tags import inheritance, packages, tags
+from kojihub.tags.packages import PackageExports as api
 
 ENTRY_KEYS = {'blocked', 'extra_arches', 'owner_id', 'owner_name', 'package_id',
               'package_name', 'tag_id', 'tag_name'}

@@ -1,10 +1,10 @@
-"""Permissions (kojihub.perms) in-process on a real database."""
+"""Permissions (kojihub.users.perms) in-process on a real database."""
 import pytest
 
 import koji
 from koji.context import context
-from kojihub import perms, users
-from kojihub.perms import PermExports as api
+from kojihub.users import perms, users
+from kojihub.users.perms import PermExports as api
 
 from tests.fixtures.auth import end_request
 
@@ -190,7 +190,7 @@ def test_export_signatures():
     }
     for name, sig in sigs.items():
         assert str(inspect.signature(getattr(api, name))) == sig
-    from kojihub.users import UserExports
+    from kojihub.users.users import UserExports
     usigs = {
         'getUser': '(userInfo=None, strict=False, krb_princs=True, groups=False)',
         'editUser': '(userInfo, name=None, krb_principal_mappings=None)',

@@ -3,9 +3,9 @@ import pytest
 
 import koji
 from koji.context import context
-from kojihub import db
-from kojihub.repos import RepoQueryExports as api
-from kojihub.tags import TagExports
+from kojihub.core import db
+from kojihub.repos.repos import RepoQueryExports as api
+from kojihub.tags.tags import TagExports
 
 REPO_KEYS = {'begin_event', 'begin_ts', 'create_event', 'create_ts', 'creation_time',
              'creation_ts', 'custom_opts', 'dist', 'end_event', 'end_ts', 'id', 'opts',

@@ -7,11 +7,11 @@ import pytest
 
 import koji
 from koji.context import context
-from kojihub import db
-from kojihub.build_write import BuildWriteExports
-from kojihub.buildroots import BuildrootExports
-from kojihub.rpms import RpmExports
-from kojihub.uploads import UploadExports
+from kojihub.core import db
+from kojihub.builds.build_write import BuildWriteExports
+from kojihub.builds.buildroots import BuildrootExports
+from kojihub.builds.rpms import RpmExports
+from kojihub.tasks.uploads import UploadExports
 
 RPM_KEYS = {'arch', 'build_id', 'buildroot_id', 'buildtime', 'draft', 'epoch',
             'external_repo_id', 'external_repo_name', 'extra', 'id', 'metadata_only', 'name',
@@ -278,8 +278,8 @@ def test_import_callbacks(topdir, admin, rpm_builds, monkeypatch):
 
     def fake(cbtype, *args, **kws):
         seen.append((cbtype, kws.get('type'), kws.get('filepath')))
-    monkeypatch.setattr('kojihub.rpms.run_callbacks', fake)
-    monkeypatch.setattr('kojihub.build_write.run_callbacks', fake)
+    monkeypatch.setattr('kojihub.builds.rpms.run_callbacks', fake)
+    monkeypatch.setattr('kojihub.builds.build_write.run_callbacks', fake)
     import_build(rpm_builds.noarch)
     kinds = [s[0] for s in seen]
     assert kinds[:2] == ['preBuildStateChange', 'postBuildStateChange']
@@ -292,7 +292,7 @@ def test_import_callbacks(topdir, admin, rpm_builds, monkeypatch):
 def test_create_empty_build(topdir, admin):
     bapi = BuildWriteExports()
     build_id = bapi.createEmptyBuild('emptypkg', '1.0', '1', None)
-    from kojihub.builds import get_build
+    from kojihub.builds.builds import get_build
     binfo = get_build(build_id)
     assert binfo['nvr'] == 'emptypkg-1.0-1'
     assert binfo['state'] == koji.BUILD_STATES['COMPLETE']

@@ -1,13 +1,13 @@
-"""The task scheduler (kojihub.scheduler) on a real database."""
+"""The task scheduler (kojihub.tasks.scheduler) on a real database."""
 import pytest
 
 import koji
 from koji.context import context
-from kojihub import scheduler
-from kojihub import task_actions as ta
-from kojihub.exports import NAMESPACES
-from kojihub.host_calls import update_host
-from kojihub.tasks import get_task_info
+from kojihub.tasks import scheduler
+from kojihub.tasks import task_actions as ta
+from kojihub.api.exports import NAMESPACES
+from kojihub.tasks.host_calls import update_host
+from kojihub.tasks.tasks import get_task_info
 from tests.hub.taskenv import sql
 
 S = koji.TASK_STATES
@@ -116,7 +116,7 @@ def test_silent_host_loses_ready_and_tasks(taskenv):
     taskenv.checkin('b1')
     (t1,) = new_tasks(taskenv, 1)
     taskenv.act('b1', 'host.openTask')
-    from kojihub.host_calls import open_task
+    from kojihub.tasks.host_calls import open_task
     open_task(t1)
     age('host', 'update_time', 200, 'id = %(id)s', {'id': b1})
     run(taskenv)
@@ -152,7 +152,7 @@ def test_manual_override_is_left_alone(taskenv):
     b1 = taskenv.add_host('b1')
     (t1, t2) = new_tasks(taskenv, 2)
     taskenv.act('tadmin', 'assignTask')
-    from kojihub.scheduler import do_assign
+    from kojihub.tasks.scheduler import do_assign
     assert do_assign(t1, b1, override=True)
     assert do_assign(t2, 'b1')
     age('task', 'create_time', 0, 'id = %(t)s', {'t': t1})

@@ -2,8 +2,8 @@
 import pytest
 
 import koji
-from kojihub import task_actions as ta
-from kojihub.scheduler import SchedulerExports, do_assign, log_db
+from kojihub.tasks import task_actions as ta
+from kojihub.tasks.scheduler import SchedulerExports, do_assign, log_db
 
 api = SchedulerExports()
 

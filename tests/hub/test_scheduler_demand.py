@@ -1,4 +1,4 @@
-"""Scheduler passes on demand (kojihub.scheduler.schedule_for_host) on a real database.
+"""Scheduler passes on demand (kojihub.tasks.scheduler.schedule_for_host) on a real database.
 
 RunInterval bounds the passes nobody needs; a host with room for waiting FREE work gets a
 pass at once.  Also checked: the 'room:<host>' notification of a finished task, and that
@@ -11,10 +11,11 @@ import pytest
 
 import koji
 from koji.context import context
-from kojihub import db, scheduler
-from kojihub import task_actions as ta
-from kojihub.host_calls import close_task, fail_task, get_tasks, open_task, update_host
-from kojihub.tasks import get_task_info
+from kojihub.core import db
+from kojihub.tasks import scheduler
+from kojihub.tasks import task_actions as ta
+from kojihub.tasks.host_calls import close_task, fail_task, get_tasks, open_task, update_host
+from kojihub.tasks.tasks import get_task_info
 from tests.hub.taskenv import sql
 
 S = koji.TASK_STATES

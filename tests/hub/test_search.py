@@ -2,12 +2,12 @@
 import pytest
 
 import koji
-from kojihub import db
-from kojihub.build_write import BuildWriteExports
-from kojihub.lookup import lookup_name
-from kojihub.search import SearchExports, glob_to_like
-from kojihub.tags import create_tag, delete_tag
-from kojihub.targets import create_build_target
+from kojihub.core import db
+from kojihub.builds.build_write import BuildWriteExports
+from kojihub.core.lookup import lookup_name
+from kojihub.api.search import SearchExports, glob_to_like
+from kojihub.tags.tags import create_tag, delete_tag
+from kojihub.tags.targets import create_build_target
 
 api = SearchExports()
 

@@ -8,11 +8,11 @@ import pytest
 import koji
 from koji import plugin
 from koji.context import context
-from kojihub import db
-from kojihub.host_exports import HostExports
-from kojihub.rpms import RpmExports
-from kojihub.signatures import SignatureExports
-from kojihub.uploads import UploadExports
+from kojihub.core import db
+from kojihub.api.host_exports import HostExports
+from kojihub.builds.rpms import RpmExports
+from kojihub.builds.signatures import SignatureExports
+from kojihub.tasks.uploads import UploadExports
 from tests.fixtures.rpms import rpm_checksig
 
 api = SignatureExports()

@@ -1,14 +1,16 @@
-"""snapshotTag / snapshotTagModify and host.tagBuild (kojihub.snapshot) on a real database."""
+"""snapshotTag / snapshotTagModify and host.tagBuild (kojihub.tags.snapshot) on a real database."""
 import pytest
 
 import koji
 from koji.context import context
-from kojihub import build_write, db, groups, inheritance, packages, policy, tags
-from kojihub.host_exports import HostExports as host
-from kojihub.snapshot import SnapshotExports as api
-from kojihub.tagged import read_tagged_builds
-from kojihub import task_actions as ta
-from kojihub.tagging import tag_build_bypass
+from kojihub.builds import build_write
+from kojihub.core import db, policy
+from kojihub.tags import groups, inheritance, packages, tags
+from kojihub.api.host_exports import HostExports as host
+from kojihub.tags.snapshot import SnapshotExports as api
+from kojihub.tags.tagged import read_tagged_builds
+from kojihub.tasks import task_actions as ta
+from kojihub.tags.tagging import tag_build_bypass
 
 
 def link(parent_id):

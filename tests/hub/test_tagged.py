@@ -1,11 +1,13 @@
-"""Tag content reads (kojihub.tagged): latest, inheritance, events, statement count."""
+"""Tag content reads (kojihub.tags.tagged): latest, inheritance, events, statement count."""
 import pytest
 
 import koji
 from koji.context import context
-from kojihub import build_write, db, inheritance, packages, tags
-from kojihub.tagged import TaggedExports as api
-from kojihub.tagging import _tag_build, _untag_build
+from kojihub.builds import build_write
+from kojihub.core import db
+from kojihub.tags import inheritance, packages, tags
+from kojihub.tags.tagged import TaggedExports as api
+from kojihub.tags.tagging import _tag_build, _untag_build
 
 KEYS = {'build_id', 'completion_time', 'create_event', 'creation_event_id', 'creation_time',
         'draft', 'epoch', 'id', 'name', 'nvr', 'owner_id', 'owner_name', 'package_id',

@@ -1,12 +1,14 @@
-"""Tagging calls (kojihub.tagging) in-process on a real database."""
+"""Tagging calls (kojihub.tags.tagging) in-process on a real database."""
 import pytest
 
 import koji
 import koji.plugin
 from koji.context import context
-from kojihub import build_write, db, inheritance, packages, policy, tags
-from kojihub.tagged import TaggedExports as view
-from kojihub.tagging import TaggingExports as api
+from kojihub.builds import build_write
+from kojihub.core import db, policy
+from kojihub.tags import inheritance, packages, tags
+from kojihub.tags.tagged import TaggedExports as view
+from kojihub.tags.tagging import TaggingExports as api
 
 
 def link(parent_id, pkg_filter=''):
@@ -147,7 +149,7 @@ def test_perm_and_state_faults(env, make_user, login_as, new_request):
 
 def test_tag_policy_data(env, admin, new_request):
     seen = []
-    from kojihub import tagging
+    from kojihub.tags import tagging
     real = tagging.assert_policy
 
     def spy(name, data, force=False, **kw):

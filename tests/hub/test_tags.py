@@ -4,10 +4,10 @@ import pytest
 
 import koji
 from koji.context import context
-from kojihub import tags
-from kojihub.inheritance import InheritanceExports
-from kojihub.tags import TagExports
-from kojihub.targets import TargetExports
+from kojihub.tags import tags
+from kojihub.tags.inheritance import InheritanceExports
+from kojihub.tags.tags import TagExports
+from kojihub.tags.targets import TargetExports
 
 TAG_KEYS = {'arches', 'extra', 'id', 'locked', 'maven_include_all', 'maven_support', 'name',
             'perm', 'perm_id'}
@@ -400,7 +400,7 @@ def test_build_config_inheritance(admin):
 
 
 def test_build_config_queries_are_bounded(admin, monkeypatch):
-    from kojihub import db
+    from kojihub.core import db
     prev = api.createTag('t0', extra={'k0': 0})
     for i in range(1, 12):
         cur = api.createTag('t%d' % i, extra={'k%d' % i: i})

@@ -3,9 +3,9 @@ import pytest
 
 import koji
 from koji.context import context
-from kojihub import db
-from kojihub.tags import TagExports
-from kojihub.targets import TargetExports
+from kojihub.core import db
+from kojihub.tags.tags import TagExports
+from kojihub.tags.targets import TargetExports
 
 TARGET_KEYS = {'build_tag', 'build_tag_name', 'dest_tag', 'dest_tag_name', 'id', 'name'}
 

@@ -1,12 +1,12 @@
-"""Task creation and the state machine (kojihub.task_actions) on a real database."""
+"""Task creation and the state machine (kojihub.tasks.task_actions) on a real database."""
 import pytest
 
 import koji
 import koji.plugin
-from kojihub import task_actions as ta
-from kojihub.exports import RootExports
-from kojihub.host_calls import close_task, open_task
-from kojihub.tasks import get_task_info, get_task_request
+from kojihub.tasks import task_actions as ta
+from kojihub.api.exports import RootExports
+from kojihub.tasks.host_calls import close_task, open_task
+from kojihub.tasks.tasks import get_task_info, get_task_request
 from koji import xmlrpcplus
 
 api = RootExports()
@@ -14,7 +14,7 @@ S = koji.TASK_STATES
 
 
 def channel_id(name):
-    from kojihub.lookup import get_id
+    from kojihub.core.lookup import get_id
     return get_id('channels', name, strict=True)
 
 
@@ -75,7 +75,7 @@ def test_child_inherits_owner_priority_and_label_dedup(taskenv):
 
 
 def test_channel_policy(taskenv):
-    from kojihub import db
+    from kojihub.core import db
     taskenv.add_host('b1', channels=('default', 'createrepo'))
     taskenv.act('alice')
     # default policy: has req_channel :: req / is_child_task :: parent / all :: use default
@@ -87,7 +87,7 @@ def test_channel_policy(taskenv):
         ta.make_task('sleep', [1], channel='nosuchchannel')
     from koji.context import context
     context.policy = dict(context.policy or {})
-    from kojihub import policy
+    from kojihub.core import policy
     rules = policy.load_policies({'policy': {
         'channel': 'method newRepo :: use createrepo\nmethod bad :: frobnicate\n'}})
     context.policy = rules
@@ -103,7 +103,7 @@ def test_channel_policy(taskenv):
 
 def test_priority_policy(taskenv):
     from koji.context import context
-    from kojihub import policy
+    from kojihub.core import policy
     context.policy = policy.load_policies({'policy': {
         'priority': 'method sleep :: set 5\nmethod build :: adjust +3\n'
                     'method x :: junk\nall :: stay'}})

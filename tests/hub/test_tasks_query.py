@@ -7,8 +7,8 @@ import pytest
 import koji
 from koji import xmlrpcplus
 from koji.args import encode_args
-from kojihub import db
-from kojihub.tasks import TaskQueryExports
+from kojihub.core import db
+from kojihub.tasks.tasks import TaskQueryExports
 
 api = TaskQueryExports()
 STATES = koji.TASK_STATES
@@ -181,7 +181,7 @@ def test_get_task_descendents(tasks):
 
 
 def test_get_task_descendents_is_one_query(tasks, monkeypatch):
-    from kojihub import db as hubdb
+    from kojihub.core import db as hubdb
     calls = []
     orig = hubdb.QueryProcessor.execute
 

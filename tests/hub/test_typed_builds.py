@@ -7,9 +7,9 @@ import pytest
 
 import koji
 from koji.context import context
-from kojihub.build_write import BuildWriteExports
-from kojihub.builds import get_build
-from kojihub.db import QueryProcessor
+from kojihub.builds.build_write import BuildWriteExports
+from kojihub.builds.builds import get_build
+from kojihub.core.db import QueryProcessor
 
 api = BuildWriteExports()
 NVR = {'name': 'typedpkg', 'version': '1.0', 'release': '2', 'epoch': None}

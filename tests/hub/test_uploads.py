@@ -11,9 +11,10 @@ import pytest
 
 import koji
 from koji.context import context
-from kojihub import db, uploads
-from kojihub.hosts import add_host
-from kojihub.uploads import UploadExports
+from kojihub.core import db
+from kojihub.tasks import uploads
+from kojihub.hosts.hosts import add_host
+from kojihub.tasks.uploads import UploadExports
 from tests.fixtures.procs import fork_child
 
 api = UploadExports()

@@ -3,8 +3,9 @@ import pytest
 
 import koji
 from koji.context import context
-from kojihub import names, users
-from kojihub.users import UserExports as api
+from kojihub.core import names
+from kojihub.users import users
+from kojihub.users.users import UserExports as api
 
 from tests.fixtures.auth import end_request
 
@@ -354,7 +355,7 @@ def population(hub_context, admin, make_user):
     make_user('alpine', groups=['crew'])
     make_user('beta', perms=['tag'])
     users.create_user('buildhost', usertype=koji.USERTYPES['HOST'])
-    from kojihub import perms
+    from kojihub.users import perms
     perms.grant_permission('crew', 'repo')
     end_request()
 

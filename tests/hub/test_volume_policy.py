@@ -5,13 +5,13 @@ import pytest
 
 import koji
 from koji.context import context
-from kojihub import policy
-from kojihub.build_write import BuildWriteExports, check_volume_policy
-from kojihub.builds import get_build
-from kojihub.db import UpdateProcessor
-from kojihub.rpms import RpmExports
-from kojihub.task_actions import make_task
-from kojihub.volumes import VolumeExports
+from kojihub.core import policy
+from kojihub.builds.build_write import BuildWriteExports, check_volume_policy
+from kojihub.builds.builds import get_build
+from kojihub.core.db import UpdateProcessor
+from kojihub.builds.rpms import RpmExports
+from kojihub.tasks.task_actions import make_task
+from kojihub.builds.volumes import VolumeExports
 
 from tests.hub.test_rpms import import_build
 

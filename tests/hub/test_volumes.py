@@ -5,11 +5,11 @@ import pytest
 
 import koji
 from koji.plugin import callbacks
-from kojihub import db
-from kojihub.build_write import BuildWriteExports
-from kojihub.builds import get_build
-from kojihub.tags import create_tag
-from kojihub.volumes import VolumeExports
+from kojihub.core import db
+from kojihub.builds.build_write import BuildWriteExports
+from kojihub.builds.builds import get_build
+from kojihub.tags.tags import create_tag
+from kojihub.builds.volumes import VolumeExports
 
 api = VolumeExports()
 

@@ -16,10 +16,10 @@ import koji
 import koji.plugin
 from koji.context import context
 from koji.xmlrpcplus import dumps
-from kojihub import config as hubconfig
-from kojihub import dispatcher
-from kojihub.misc import MiscExports
-from kojihub.registry import HandlerRegistry
+from kojihub.core import config as hubconfig
+from kojihub.core import dispatcher
+from kojihub.api.misc import MiscExports
+from kojihub.core.registry import HandlerRegistry
 
 
 class FakeCursor(object):

@@ -629,7 +629,7 @@ def test_error_from_foreign_exception_in_test_class():
 
 def test_default_policies_match_hub_config():
     """The hub's copy of the defaults is the text tested here."""
-    hubconfig = pytest.importorskip('kojihub.config')
+    hubconfig = pytest.importorskip('kojihub.core.config')
     assert hubconfig.DEFAULT_POLICIES == DEFAULT_POLICIES
 
 

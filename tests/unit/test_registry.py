@@ -7,7 +7,7 @@ import pytest
 import koji
 import koji.plugin
 from koji.xmlrpcplus import dumps
-from kojihub.registry import HandlerRegistry, export_name, format_argdesc
+from kojihub.core.registry import HandlerRegistry, export_name, format_argdesc
 
 BUILTINS = ['_listapi', 'system.listMethods', 'system.methodHelp', 'system.methodSignature']
 

@@ -1,0 +1,1 @@
+"""The exported facades (RootExports, HostExports) and the calls that belong to no domain."""

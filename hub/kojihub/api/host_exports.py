@@ -1,0 +1,12 @@
+"""The HostExports facade: calls made by build hosts, registered as ``host.<name>``."""
+from ..builds.buildroot_write import BuildrootHostExports
+from ..tasks.host_calls import HostTaskExports
+from ..notifications.notify import NotifyHostExports
+from ..core.policy import PolicyHostExports
+from ..builds.signatures import SignatureHostExports
+from ..tags.snapshot import TagBuildHostExports
+
+
+class HostExports(PolicyHostExports, HostTaskExports, SignatureHostExports,
+                  TagBuildHostExports, BuildrootHostExports, NotifyHostExports):
+    """Builder-side calls (host.getID, host.openTask, ...), assembled from domain mixins."""

@@ -1,0 +1,1 @@
+"""Builds, their RPMs and archives, signatures, volumes and buildroots."""

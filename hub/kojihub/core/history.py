@@ -1,0 +1,453 @@
+"""Events and the history of versioned tables (getEvent, getLastEvent, queryHistory).
+
+Every versioned row records the event that created it and the one that revoked it, so the
+full change log of a table is just its rows joined to ``events``.  queryHistory runs one
+query per requested table; filter values are resolved once, before the table loop.
+"""
+import datetime
+import numbers
+
+import koji
+
+from .db import QueryProcessor
+from .lookup import get_id
+from .versioning import _check_event
+
+# versioned table -> its own (non-versioning) columns
+HISTORY_TABLES = {
+    'user_perms': ['user_id', 'perm_id'],
+    'user_groups': ['user_id', 'group_id'],
+    'cg_users': ['user_id', 'cg_id'],
+    'tag_inheritance': ['tag_id', 'parent_id', 'priority', 'maxdepth', 'intransitive',
+                        'noconfig', 'pkg_filter'],
+    'tag_config': ['tag_id', 'arches', 'perm_id', 'locked', 'maven_support',
+                   'maven_include_all'],
+    'tag_extra': ['tag_id', 'key', 'value'],
+    'build_target_config': ['build_target_id', 'build_tag', 'dest_tag'],
+    'external_repo_config': ['external_repo_id', 'url'],
+    'external_repo_data': ['external_repo_id', 'data'],
+    'host_config': ['host_id', 'arches', 'capacity', 'description', 'comment', 'enabled'],
+    'host_channels': ['host_id', 'channel_id'],
+    'tag_external_repos': ['tag_id', 'external_repo_id', 'priority', 'merge_mode', 'arches'],
+    'tag_listing': ['build_id', 'tag_id'],
+    'tag_packages': ['package_id', 'tag_id', 'blocked', 'extra_arches'],
+    'tag_package_owners': ['package_id', 'tag_id', 'owner'],
+    'group_config': ['group_id', 'tag_id', 'blocked', 'exported', 'display_name',
+                     'is_default', 'uservisible', 'description', 'langonly', 'biarchonly'],
+    'group_req_listing': ['group_id', 'tag_id', 'req_id', 'blocked', 'type', 'is_metapkg'],
+    'group_package_listing': ['group_id', 'tag_id', 'package', 'blocked', 'type',
+                              'basearchonly', 'requires'],
+}
+
+# id column -> (joined table, SQL alias, result key of the name)
+NAME_JOINS = {
+    'user_id': ('users', 'h_user', 'user.name'),
+    'perm_id': ('permissions', 'h_perm', 'permission.name'),
+    'cg_id': ('content_generator', 'h_cg', 'content_generator.name'),
+    'tag_id': ('tag', 'h_tag', 'tag.name'),
+    'host_id': ('host', 'h_host', 'host.name'),
+    'channel_id': ('channels', 'h_channel', 'channels.name'),
+    'parent_id': ('tag', 'h_parent', 'parent.name'),
+    'build_target_id': ('build_target', 'h_target', 'build_target.name'),
+    'build_tag': ('tag', 'h_build_tag', 'build_tag.name'),
+    'dest_tag': ('tag', 'h_dest_tag', 'dest_tag.name'),
+    'external_repo_id': ('external_repo', 'h_erepo', 'external_repo.name'),
+    'package_id': ('package', 'h_package', 'package.name'),
+    'owner': ('users', 'h_owner', 'owner.name'),
+    'req_id': ('groups', 'h_req', 'req.name'),
+    'group_id': ('groups', 'h_group', 'group.name'),
+}
+
+# tables whose rows change what a tag contains or how it is configured
+TAG_TABLES = ('tag_listing', 'tag_inheritance', 'tag_config', 'tag_packages',
+              'tag_package_owners', 'tag_external_repos', 'tag_extra',
+              'group_package_listing', 'group_req_listing', 'group_config')
+
+
+def _epoch(expr):
+    # date_part gives a float; EXTRACT gives numeric, which XML-RPC cannot carry
+    return "date_part('epoch', %s)" % expr
+
+
+# ---------------------------------------------------------------------------
+# events
+
+def get_event_info(id, strict=True):
+    """getEvent: {id, ts} of one event."""
+    _check_event(id)
+    query = QueryProcessor(tables=['events'], columns=['id', _epoch('time')],
+                           aliases=['id', 'ts'], clauses=['id = %(id)s'], values={'id': id})
+    return query.executeOne(strict=strict)
+
+
+def get_last_event(before=None, strict=True):
+    """getLastEvent: the newest event, or the newest strictly before a timestamp."""
+    clauses = []
+    values = {}
+    if before is not None:
+        if isinstance(before, bool) or not isinstance(before, numbers.Real):
+            raise koji.GenericError('Invalid type for before: %s' % type(before))
+        clauses.append('time < to_timestamp(%(before)s)')
+        values['before'] = before
+    query = QueryProcessor(tables=['events'], columns=['id', _epoch('time')],
+                           aliases=['id', 'ts'], clauses=clauses, values=values,
+                           opts={'order': '-id', 'limit': 1})
+    return query.executeOne(strict=strict)
+
+
+# ---------------------------------------------------------------------------
+# queryHistory
+
+def _host_id(info):
+    """Host id by id or name (hosts are not in lookup's plain named tables)."""
+    if isinstance(info, dict):
+        info = info.get('id', info.get('name'))
+    if isinstance(info, int) and not isinstance(info, bool):
+        clause = 'id = %(info)s'
+    elif isinstance(info, str):
+        clause = 'name = %(info)s'
+    else:
+        raise koji.ParameterError('Invalid host info: %r' % (info,))
+    row = QueryProcessor(tables=['host'], columns=['id'], clauses=[clause],
+                         values={'info': info}).executeOne()
+    if row is None:
+        raise koji.GenericError('No such host: %s' % (info,))
+    return row['id']
+
+
+def _build_id(info):
+    """Build id by id, N-V-R string or dict (strict)."""
+    if isinstance(info, dict):
+        if info.get('id') is not None:
+            info = info['id']
+        else:
+            info = '%(name)s-%(version)s-%(release)s' % info
+    if isinstance(info, int) and not isinstance(info, bool):
+        clauses, values = ['build.id = %(id)s'], {'id': info}
+    elif isinstance(info, str):
+        nvr = koji.parse_NVR(info)
+        clauses = ['package.name = %(name)s', 'build.version = %(version)s',
+                   'build.release = %(release)s']
+        values = {'name': nvr['name'], 'version': nvr['version'],
+                  'release': nvr['release']}
+    else:
+        raise koji.ParameterError('Invalid build info: %r' % (info,))
+    row = QueryProcessor(tables=['build'], columns=['build.id'], aliases=['id'],
+                         joins=['package ON package.id = build.pkg_id'],
+                         clauses=clauses, values=values).executeOne()
+    if row is None:
+        raise koji.GenericError('No such build: %s' % (info,))
+    return row['id']
+
+
+def _user_id(info):
+    from ..users.users import get_user
+    return get_user(info, strict=True, krb_princs=False)['id']
+
+
+def _time_expr(name, value):
+    """SQL for a timestamp filter value: epoch number or date text."""
+    if isinstance(value, bool):
+        raise koji.ParameterError('Invalid %s value: %r' % (name, value))
+    if isinstance(value, numbers.Real):
+        return 'to_timestamp(%%(%s)s)' % name
+    if isinstance(value, datetime.datetime):
+        return '%%(%s)s' % name
+    if isinstance(value, str):
+        return '%%(%s)s::timestamptz' % name
+    raise koji.ParameterError('Invalid %s value: %r' % (name, value))
+
+
+class _Filters(object):
+    """History filters with their values resolved to ids once for all tables."""
+
+    def __init__(self, kwargs):
+        self.kw = kwargs
+        self.values = {}
+        resolvers = {
+            'tag': lambda v: get_id('tag', v, strict=True),
+            'build': _build_id,
+            'host': _host_id,
+            'channel': lambda v: get_id('channels', v, strict=True),
+            'user': _user_id,
+            'permission': lambda v: get_id('permissions', v, strict=True),
+            'cg': lambda v: get_id('content_generator', v, strict=True),
+            'external_repo': lambda v: get_id('external_repo', v, strict=True),
+            'build_target': lambda v: get_id('build_target', v, strict=True),
+            'editor': _user_id,
+        }
+        for key, func in resolvers.items():
+            if key in kwargs:
+                self.values[key] = func(kwargs[key])
+        if 'package' in kwargs:
+            from .lookup import lookup_name
+            pkg = lookup_name('package', kwargs['package'], strict=True)
+            self.values['package'] = pkg['id']
+            self.values['package_name'] = pkg['name']
+        if 'group' in kwargs:
+            self._resolve_group(kwargs['group'])
+        for key in ('afterEvent', 'beforeEvent'):
+            if key in kwargs:
+                self.values[key] = _check_event(kwargs[key])
+        for key in ('after', 'before'):
+            if key in kwargs:
+                self.values[key] = kwargs[key]
+        if 'xkey' in kwargs:
+            self.values['xkey'] = kwargs['xkey']
+
+    def _resolve_group(self, value):
+        """'group' means a comps group, except in user_groups where it is a user group."""
+        comps = get_id('groups', value, strict=False)
+        ugroup = None
+        from ..users.users import get_user
+        user = get_user(value, strict=False, krb_princs=False)
+        if user is not None and user['usertype'] == koji.USERTYPES['GROUP']:
+            ugroup = user['id']
+        if comps is None and ugroup is None:
+            raise koji.GenericError('No such group: %s' % (value,))
+        self.values['group'] = comps
+        self.values['user_group'] = ugroup
+
+    def apply(self, table, fields, clauses, columns):
+        """Add this table's clauses (and flag columns); False when the table is skipped."""
+        kw = self.kw
+        val = self.values
+        t = table
+        if 'tag' in kw:
+            if table == 'tag_inheritance':
+                clauses.append('%s.tag_id = %%(tag)s OR %s.parent_id = %%(tag)s' % (t, t))
+            elif table == 'build_target_config':
+                clauses.append('%s.build_tag = %%(tag)s OR %s.dest_tag = %%(tag)s' % (t, t))
+            elif 'tag_id' in fields:
+                clauses.append('%s.tag_id = %%(tag)s' % t)
+            else:
+                return False
+        simple = (('build', 'build_id'), ('host', 'host_id'), ('channel', 'channel_id'),
+                  ('permission', 'perm_id'), ('cg', 'cg_id'),
+                  ('external_repo', 'external_repo_id'),
+                  ('build_target', 'build_target_id'), ('xkey', 'key'))
+        for key, column in simple:
+            if key in kw:
+                if column not in fields:
+                    return False
+                clauses.append('%s.%s = %%(%s)s' % (t, column, key))
+        if 'package' in kw:
+            if 'package_id' in fields:
+                clauses.append('%s.package_id = %%(package)s' % t)
+            elif 'build_id' in fields:
+                clauses.append('h_build.pkg_id = %(package)s')
+            elif table == 'group_package_listing':
+                clauses.append('%s.package = %%(package_name)s' % t)
+            else:
+                return False
+        if 'user' in kw:
+            if 'user_id' in fields:
+                clauses.append('%s.user_id = %%(user)s' % t)
+            elif 'owner' in fields:
+                clauses.append('%s.owner = %%(user)s' % t)
+            else:
+                return False
+        if 'group' in kw:
+            key = 'user_group' if table == 'user_groups' else 'group'
+            if 'group_id' not in fields or val[key] is None:
+                return False
+            clauses.append('%s.group_id = %%(%s)s' % (t, key))
+        if 'active' in kw and kw['active'] is not None:
+            if kw['active']:
+                clauses.append('%s.active = TRUE' % t)
+            else:
+                clauses.append('%s.active IS NULL' % t)
+        if 'editor' in kw:
+            clauses.append('%s.creator_id = %%(editor)s OR %s.revoker_id = %%(editor)s'
+                           % (t, t))
+            columns.append(('%s.creator_id = %%(editor)s' % t, '_created_by'))
+            columns.append(('%s.revoker_id = %%(editor)s' % t, '_revoked_by'))
+        for key, suffix, op in (('after', 'after', '>'), ('before', 'before', '<')):
+            if key in kw:
+                expr = _time_expr(key, kw[key])
+                clauses.append('ev1.time %s %s OR ev2.time %s %s' % (op, expr, op, expr))
+                columns.append(('ev1.time %s %s' % (op, expr), '_created_%s' % suffix))
+                columns.append(('ev2.time %s %s' % (op, expr), '_revoked_%s' % suffix))
+        for key, suffix, op in (('afterEvent', 'after_event', '>'),
+                                ('beforeEvent', 'before_event', '<')):
+            if key in kw:
+                clauses.append('%s.create_event %s %%(%s)s OR %s.revoke_event %s %%(%s)s'
+                               % (t, op, key, t, op, key))
+                columns.append(('%s.create_event %s %%(%s)s' % (t, op, key),
+                                '_created_%s' % suffix))
+                columns.append(('%s.revoke_event %s %%(%s)s' % (t, op, key),
+                                '_revoked_%s' % suffix))
+        return True
+
+
+def _history_query(table, filters, queryOpts):
+    """The QueryProcessor for one table, or None when a filter does not apply to it."""
+    fields = HISTORY_TABLES[table]
+    columns = [('%s.%s' % (table, name), name) for name in fields]
+    for name in ('create_event', 'revoke_event', 'creator_id', 'revoker_id', 'active'):
+        columns.append(('%s.%s' % (table, name), name))
+    columns += [('creator.name', 'creator_name'), ('revoker.name', 'revoker_name'),
+                (_epoch('ev1.time'), 'create_ts'), (_epoch('ev2.time'), 'revoke_ts')]
+    joins = ['events AS ev1 ON ev1.id = %s.create_event' % table,
+             'LEFT OUTER JOIN events AS ev2 ON ev2.id = %s.revoke_event' % table,
+             'users AS creator ON creator.id = %s.creator_id' % table,
+             'LEFT OUTER JOIN users AS revoker ON revoker.id = %s.revoker_id' % table]
+    renames = {}
+    for name in fields:
+        if name == 'build_id':
+            joins.append('LEFT OUTER JOIN build AS h_build ON h_build.id = %s.build_id'
+                         % table)
+            joins.append('LEFT OUTER JOIN package AS h_bpkg ON h_bpkg.id = h_build.pkg_id')
+            columns += [('h_bpkg.name', 'name'), ('h_build.version', 'version'),
+                        ('h_build.release', 'release'), ('h_build.epoch', 'epoch'),
+                        ('h_build.state', 'h_build_state')]
+            renames['h_build_state'] = 'build.state'
+            continue
+        join = NAME_JOINS.get(name)
+        if join is None:
+            continue
+        jtable, alias, key = join
+        if name == 'group_id' and table == 'user_groups':
+            jtable = 'users'
+        joins.append('LEFT OUTER JOIN %s AS %s ON %s.id = %s.%s'
+                     % (jtable, alias, alias, table, name))
+        internal = '%s_name' % alias
+        columns.append(('%s.name' % alias, internal))
+        renames[internal] = key
+    clauses = []
+    if not filters.apply(table, fields, clauses, columns):
+        return None
+    opts = dict(queryOpts or {})
+    if not opts.get('order') and not opts.get('countOnly'):
+        opts['order'] = 'create_event'
+    order_map = {}
+    for internal, key in renames.items():
+        for expr, alias in columns:
+            if alias == internal:
+                order_map[key] = expr
+
+    def transform(row):
+        for internal, key in renames.items():
+            if internal in row:
+                row[key] = row.pop(internal)
+        return dict(sorted(row.items()))
+
+    return QueryProcessor(columns=[c[0] for c in columns], aliases=[c[1] for c in columns],
+                          tables=[table], joins=joins, clauses=clauses,
+                          values=filters.values, transform=transform, opts=opts,
+                          order_map=order_map)
+
+
+def query_history(tables=None, **kwargs):
+    """queryHistory: {table: [rows]} of versioned rows matching the filters.
+
+    Tables a filter cannot apply to (e.g. ``build`` for user_perms) are left out of the
+    answer; unknown keyword arguments are ignored as upstream does.
+    """
+    if tables is None:
+        tables = sorted(HISTORY_TABLES)
+    elif isinstance(tables, str):
+        tables = [tables]
+    for table in tables:
+        if table not in HISTORY_TABLES:
+            raise koji.GenericError('Unknown history table: %s' % table)
+    queryOpts = kwargs.pop('queryOpts', None)
+    filters = _Filters(kwargs)
+    ret = {}
+    for table in tables:
+        query = _history_query(table, filters, queryOpts)
+        if query is not None:
+            ret[table] = query.execute()
+    return ret
+
+
+# ---------------------------------------------------------------------------
+# tag change events
+
+def _tag_ids(tag, event=None, inherit=True):
+    """The tag's id followed by its ancestors' ids (when inherit)."""
+    from ..tags.tags import get_tag_id
+    tag_id = get_tag_id(tag, strict=True)
+    ids = [tag_id]
+    if inherit:
+        from ..tags.inheritance import readFullInheritance
+        for link in readFullInheritance(tag_id, event=event):
+            if link['parent_id'] not in ids:
+                ids.append(link['parent_id'])
+    return ids
+
+
+def _tag_event_union(column_sql, tag_ids, cond_create, cond_revoke, values):
+    """One query over every tag table (and tag_updates) giving change events."""
+    parts = []
+    for table in TAG_TABLES:
+        parts.append('SELECT create_event AS ev FROM %s WHERE tag_id IN %%(tags)s%s'
+                     % (table, cond_create))
+        parts.append('SELECT revoke_event AS ev FROM %s WHERE tag_id IN %%(tags)s '
+                     'AND revoke_event IS NOT NULL%s' % (table, cond_revoke))
+    parts.append('SELECT update_event AS ev FROM tag_updates WHERE tag_id IN %%(tags)s%s'
+                 % cond_create.replace('create_event', 'update_event'))
+    values = dict(values)
+    values['tags'] = tuple(tag_ids)
+    sql = 'SELECT %s FROM (%s) AS changes' % (column_sql, '\nUNION ALL\n'.join(parts))
+    from .db import _singleValue
+    return _singleValue(sql, values, strict=False)
+
+
+def tag_changed_since_event(event, taglist):
+    """tagChangedSinceEvent: True if any of the tags changed after the event."""
+    _check_event(event)
+    if not isinstance(taglist, (list, tuple)):
+        taglist = [taglist]
+    ids = [t for t in taglist if isinstance(t, int) and not isinstance(t, bool)]
+    if len(ids) != len(taglist):
+        from ..tags.tags import get_tag_id
+        ids = [get_tag_id(t, strict=True) for t in taglist]
+    if not ids:
+        return False
+    last = get_last_event(strict=False)
+    if last is None or event > last['id']:
+        raise koji.GenericError('Event %i is in the future' % event)
+    found = _tag_event_union('max(ev)', ids, ' AND create_event > %(event)s',
+                             ' AND revoke_event > %(event)s', {'event': event})
+    return found is not None
+
+
+def tag_last_change_event(tag, before=None, inherit=True):
+    """tagLastChangeEvent: newest event (at or before ``before``) touching the tag."""
+    if before is not None:
+        _check_event(before)
+    ids = _tag_ids(tag, event=before, inherit=inherit)
+    if before is None:
+        return _tag_event_union('max(ev)', ids, '', '', {})
+    return _tag_event_union('max(ev)', ids, ' AND create_event <= %(before)s',
+                            ' AND revoke_event <= %(before)s', {'before': before})
+
+
+def tag_first_change_event(tag, after=None, inherit=True):
+    """tagFirstChangeEvent: first event after ``after`` touching the tag.
+
+    With after=None this is the tag's creation event.
+    """
+    if after is None:
+        from ..tags.tags import get_tag_id
+        tag_id = get_tag_id(tag, strict=True)
+        query = QueryProcessor(tables=['tag_config'], columns=['min(create_event)'],
+                               aliases=['ev'], clauses=['tag_id = %(tag_id)s'],
+                               values={'tag_id': tag_id})
+        return query.singleValue(strict=False)
+    _check_event(after)
+    ids = _tag_ids(tag, event=after, inherit=inherit)
+    return _tag_event_union('min(ev)', ids, ' AND create_event > %(after)s',
+                            ' AND revoke_event > %(after)s', {'after': after})
+
+
+class HistoryExports(object):
+    """History calls, bound into RootExports."""
+
+    getEvent = staticmethod(get_event_info)
+    getLastEvent = staticmethod(get_last_event)
+    queryHistory = staticmethod(query_history)
+    tagChangedSinceEvent = staticmethod(tag_changed_since_event)
+    tagLastChangeEvent = staticmethod(tag_last_change_event)
+    tagFirstChangeEvent = staticmethod(tag_first_change_event)

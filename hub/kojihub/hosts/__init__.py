@@ -1,0 +1,1 @@
+"""Build hosts and channels."""

@@ -1,0 +1,1 @@
+"""Notification subscriptions and the mail they cause."""

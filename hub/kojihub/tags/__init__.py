@@ -1,0 +1,1 @@
+"""Tags, inheritance, targets, package lists, groups, external repos and tagging."""

@@ -1,0 +1,284 @@
+"""Tag inheritance: direct parent links (tag_inheritance) and the flattened chain.
+
+The flattened chain drives package lists, tagged builds, comps groups and build config,
+so it is computed from one query that fetches every link reachable from the tag (a
+recursive CTE), and then walked in memory: no query per tag.
+"""
+import logging
+import re
+
+import koji
+from koji.context import context
+
+from ..core.db import InsertProcessor, QueryProcessor, UpdateProcessor
+from ..core.lookup import get_id
+from ..core.versioning import eventCondition
+
+logger = logging.getLogger('koji.hub.inheritance')
+
+LINK_FIELDS = ('parent_id', 'priority', 'maxdepth', 'intransitive', 'noconfig', 'pkg_filter')
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _tag_id(tag):
+    return get_id('tag', tag, strict=True)
+
+
+def _link_query(clauses, values, event, reverse=False):
+    """Active-at-event links; `name` is the parent's name (the child's when reverse)."""
+    named = 'tag_inheritance.tag_id' if reverse else 'tag_inheritance.parent_id'
+    columns = ['tag_inheritance.tag_id', 'tag_inheritance.parent_id', 'tag.name',
+               'tag_inheritance.priority', 'tag_inheritance.maxdepth',
+               'tag_inheritance.intransitive', 'tag_inheritance.noconfig',
+               'tag_inheritance.pkg_filter']
+    aliases = ['tag_id' if reverse else 'child_id', 'parent_id', 'name', 'priority',
+               'maxdepth', 'intransitive', 'noconfig', 'pkg_filter']
+    return QueryProcessor(columns=columns, aliases=aliases, tables=['tag_inheritance'],
+                          joins=['tag ON tag.id = %s' % named],
+                          clauses=[eventCondition(event, 'tag_inheritance')] + clauses,
+                          values=values, opts={'order': 'priority'})
+
+
+def readInheritanceData(tag_id, event=None):
+    """Direct parent links of a tag, by priority."""
+    return _link_query(['tag_inheritance.tag_id = %(tag_id)s'], {'tag_id': tag_id},
+                       event).execute()
+
+
+def readDescendantsData(tag_id, event=None):
+    """Direct child links of a tag, by priority (keys use tag_id for the child)."""
+    return _link_query(['tag_inheritance.parent_id = %(tag_id)s'], {'tag_id': tag_id},
+                       event, reverse=True).execute()
+
+
+def _read_graph(tag_id, event, reverse):
+    """All links reachable from tag_id in one query, grouped by the tag they start from.
+
+    Returns {tag_id: [link, ...]} with each list ordered by priority (then parent id,
+    for a stable walk).
+    """
+    cond = eventCondition(event, 'ti')
+    if reverse:
+        near, far = 'parent_id', 'tag_id'
+    else:
+        near, far = 'tag_id', 'parent_id'
+    reach = ('tag_inheritance.%s IN (WITH RECURSIVE reach(id) AS ('
+             'SELECT %%(tag_id)s::integer UNION '
+             'SELECT ti.%s FROM tag_inheritance ti JOIN reach ON ti.%s = reach.id '
+             'WHERE %s) SELECT id FROM reach)' % (near, far, near, cond))
+    links = _link_query([reach], {'tag_id': tag_id}, event, reverse=reverse).execute()
+    graph = {}
+    start_key = 'parent_id' if reverse else 'child_id'
+    for link in links:
+        graph.setdefault(link[start_key], []).append(link)
+    other = 'tag_id' if reverse else 'parent_id'
+    for node_links in graph.values():
+        node_links.sort(key=lambda lnk: (lnk['priority'], lnk[other]))
+    return graph
+
+
+def _next_depth(link_max, budget):
+    """Depth budget left below the tag a link leads to.
+
+    budget is how many levels may still be walked below the current tag (None = no
+    limit); the link's own maxdepth is counted from the tag it leads to.
+    """
+    if budget is None:
+        return link_max
+    if link_max is None:
+        return budget - 1
+    return min(link_max, budget - 1)
+
+
+def readFullInheritance(tag_id, event=None, reverse=False):
+    """The flattened inheritance of a tag, in the order it takes effect.
+
+    Depth-first by priority; each tag appears once, where it is first reached. A tag seen
+    before is walked again only when the new path allows going deeper than every earlier
+    visit did, so a maxdepth on the first path cannot hide ancestors a later path reaches.
+    Loops are pruned. Intransitive links count only for the tag itself (first level).
+    """
+    graph = _read_graph(tag_id, event, reverse)
+    order = []
+    seen = {tag_id: None}  # tag -> best depth budget already walked below it
+    step = 'tag_id' if reverse else 'parent_id'
+
+    def better(old, new):
+        if old is None:
+            return False
+        return new is None or new > old
+
+    def walk(node, currdepth, budget, pfilter, path):
+        if budget is not None and budget < 1:
+            return
+        for link in graph.get(node, ()):
+            target = link[step]
+            if target in path:
+                if event is None:
+                    logger.warning('Inheritance loop detected at %s -> %s, pruning',
+                                   node, target)
+                continue
+            if link['priority'] < 0:
+                continue
+            if link['intransitive'] and currdepth > 1:
+                # the link is not passed on to the children of the tag that owns it
+                continue
+            if reverse:
+                # a descendant sees the start tag only within its own link's maxdepth
+                if link['maxdepth'] is not None and link['maxdepth'] < currdepth - 1:
+                    continue
+                nextdepth = None
+            else:
+                nextdepth = _next_depth(link['maxdepth'], budget)
+            filt = list(pfilter)
+            if link['pkg_filter']:
+                filt.append(link['pkg_filter'])
+            if target in seen:
+                if not better(seen[target], nextdepth):
+                    continue
+                seen[target] = nextdepth
+            else:
+                seen[target] = nextdepth
+                entry = dict(link)
+                entry.update(currdepth=currdepth, nextdepth=nextdepth, filter=filt)
+                order.append(entry)
+            if reverse and link['intransitive']:
+                continue
+            walk(target, currdepth + 1, nextdepth, filt, path | {target})
+
+    walk(tag_id, 1, None, [], frozenset([tag_id]))
+    return order
+
+
+def get_inheritance_data(tag, event=None):
+    """getInheritanceData: direct parent links of a tag."""
+    return readInheritanceData(_tag_id(tag), event)
+
+
+def get_full_inheritance(tag, event=None, reverse=False, **kwargs):
+    """getFullInheritance: the removed stops/jumps options are refused explicitly."""
+    for key in ('stops', 'jumps'):
+        if key in kwargs:
+            raise koji.ParameterError('%s option has been removed in 1.26' % key)
+    if kwargs:
+        raise koji.ParameterError('unexpected arguments: %s' % ', '.join(sorted(kwargs)))
+    if not _is_int(tag):
+        tag = _tag_id(tag)
+    return readFullInheritance(tag, event, reverse)
+
+
+def _check_link(link, tag_id):
+    """Validate one change entry before anything is written."""
+    if not isinstance(link, dict):
+        raise koji.ParameterError('inheritance link must be a struct: %r' % (link,))
+    deleting = link.get('delete link') or link.get('delete_link')
+    fields = ('parent_id',) if deleting else LINK_FIELDS
+    for field in fields:
+        if field not in link:
+            raise koji.GenericError('No value for %s' % field)
+    parent_id = _tag_id(link['parent_id'])
+    if parent_id == tag_id:
+        raise koji.GenericError('A tag cannot inherit from itself')
+    if deleting:
+        return {'parent_id': parent_id, 'delete link': True}
+    priority = link['priority']
+    if isinstance(priority, str) and priority.strip().lstrip('-').isdigit():
+        # upstream's CLI sends --priority unconverted; the upstream hub lets the db cast it
+        priority = int(priority)
+    if not _is_int(priority):
+        raise koji.ParameterError('priority must be an integer: %r' % (link['priority'],))
+    maxdepth = link['maxdepth']
+    if maxdepth is not None and (not _is_int(maxdepth) or maxdepth < 0):
+        raise koji.ParameterError('maxdepth must be a non-negative integer or None: %r'
+                                  % (maxdepth,))
+    for flag in ('intransitive', 'noconfig'):
+        if not isinstance(link[flag], bool):
+            raise koji.ParameterError('%s must be a boolean: %r' % (flag, link[flag]))
+    pkg_filter = link['pkg_filter']
+    if pkg_filter is None:
+        pkg_filter = ''
+    if not isinstance(pkg_filter, str):
+        raise koji.ParameterError('pkg_filter must be a string: %r' % (pkg_filter,))
+    if pkg_filter:
+        try:
+            re.compile(pkg_filter)
+        except re.error as exc:
+            raise koji.GenericError('Invalid pkg_filter %r: %s' % (pkg_filter, exc))
+    return {'parent_id': parent_id, 'priority': priority, 'maxdepth': maxdepth,
+            'intransitive': link['intransitive'], 'noconfig': link['noconfig'],
+            'pkg_filter': pkg_filter}
+
+
+def _write_inheritance_data(tag_id, changes, clear=False):
+    """Apply link changes as one event: revoke changed/deleted links, insert new ones."""
+    context.session.assertPerm('tag')
+    if isinstance(changes, dict):
+        changes = [changes]
+    if not isinstance(changes, (list, tuple)):
+        raise koji.ParameterError('inheritance data must be a list of links')
+    checked = [_check_link(link, tag_id) for link in changes]
+    current = {link['parent_id']: link for link in readInheritanceData(tag_id)}
+    final = dict(current)
+    updates = {}
+    for link in checked:
+        parent_id = link['parent_id']
+        orig = current.get(parent_id)
+        if link.get('delete link'):
+            if orig is not None:
+                updates[parent_id] = link
+                final.pop(parent_id, None)
+            continue
+        if orig is not None and all(orig[f] == link[f] for f in LINK_FIELDS):
+            final[parent_id] = orig
+            updates.pop(parent_id, None)
+            continue
+        updates[parent_id] = link
+        final[parent_id] = link
+    if clear:
+        kept = {link['parent_id'] for link in checked if not link.get('delete link')}
+        for parent_id in list(final):
+            if parent_id not in kept:
+                updates[parent_id] = {'parent_id': parent_id, 'delete link': True}
+                del final[parent_id]
+    if not updates:
+        return None
+    by_priority = {}
+    for link in final.values():
+        by_priority.setdefault(link['priority'], []).append(link['parent_id'])
+    for priority, parents in sorted(by_priority.items()):
+        if len(parents) > 1:
+            raise koji.GenericError('Inheritance priorities must be unique (pri %s: %r )'
+                                    % (priority, sorted(parents)))
+    revoked = [pid for pid in updates if pid in current]
+    if revoked:
+        update = UpdateProcessor('tag_inheritance',
+                                 clauses=['tag_id = %(tag_id)s', 'parent_id = ANY(%(ids)s)'],
+                                 values={'tag_id': tag_id, 'ids': revoked})
+        update.make_revoke()
+        update.execute()
+    for parent_id, link in sorted(updates.items()):
+        if link.get('delete link'):
+            continue
+        data = {f: link[f] for f in LINK_FIELDS}
+        data['tag_id'] = tag_id
+        insert = InsertProcessor('tag_inheritance', data=data)
+        insert.make_create()
+        insert.execute()
+    return None
+
+
+def set_inheritance_data(tag, data, clear=False):
+    """setInheritanceData: add, change or delete ('delete link': True) parent links."""
+    context.session.assertPerm('tag')
+    return _write_inheritance_data(_tag_id(tag), data, clear=clear)
+
+
+class InheritanceExports(object):
+    """Inheritance calls of the hub API."""
+
+    getInheritanceData = staticmethod(get_inheritance_data)
+    setInheritanceData = staticmethod(set_inheritance_data)
+    getFullInheritance = staticmethod(get_full_inheritance)

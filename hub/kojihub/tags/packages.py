@@ -1,0 +1,499 @@
+"""Packages and tag package lists (tag_packages + tag_package_owners).
+
+A tag's effective package list is its own entries plus those it inherits; the nearest
+entry for a package wins, so a block in a child hides the parent's entry. The inherited
+list is read with one query over every tag of the inheritance and resolved in memory,
+because the list of a deep tag can hold thousands of packages.
+"""
+import logging
+import re
+
+import koji
+from koji.context import context
+from koji.plugin import run_callbacks
+
+from ..core.db import InsertProcessor, QueryProcessor, UpdateProcessor
+from ..core.lookup import lookup_name
+from ..core.names import verify_name_internal
+from ..users.users import get_user
+from ..core.versioning import eventCondition
+
+logger = logging.getLogger('koji.hub.packages')
+
+ENTRY_KEYS = ('blocked', 'extra_arches', 'owner_id', 'owner_name', 'package_id',
+              'package_name', 'tag_id', 'tag_name')
+
+
+# ---------------------------------------------------------------------------
+# neighbours (imported late: tags and inheritance are separate modules that may import us)
+
+def _get_tag(taginfo, strict=True, event=None):
+    from . import tags
+    return tags.get_tag(taginfo, strict=strict, event=event)
+
+
+def _get_tag_id(taginfo, strict=False):
+    from . import tags
+    return tags.get_tag_id(taginfo, strict=strict)
+
+
+def _full_inheritance(tag_id, event=None):
+    from . import inheritance
+    return inheritance.readFullInheritance(tag_id, event=event)
+
+
+# ---------------------------------------------------------------------------
+# packages
+
+def lookup_package(info, strict=False, create=False):
+    """{id, name} of a package given by id, name or dict; create makes a missing name."""
+    row = lookup_name('package', info, strict=strict and not create)
+    if row is None and create:
+        if not isinstance(info, str):
+            raise koji.GenericError('Name must be a string to create a package: %r'
+                                    % (info,))
+        verify_name_internal(info)
+        row = lookup_name('package', info, create=True)
+    return row
+
+
+def get_package_id(info, strict=False, create=False):
+    """Id of a package given by id, name or dict (see lookup_package)."""
+    row = lookup_package(info, strict=strict, create=create)
+    return None if row is None else row['id']
+
+
+def get_package_id_by_name(name, strict=False):
+    """The getPackageID call: names only, unlike get_package_id."""
+    query = QueryProcessor(tables=['package'], columns=['id'], clauses=['name = %(name)s'],
+                           values={'name': name})
+    value = query.singleValue(strict=False)
+    if value is None and strict:
+        raise koji.GenericError('No such package name: %s' % name)
+    return value
+
+
+def list_packages_simple(prefix=None, queryOpts=None):
+    """All packages (id and name), optionally those whose name starts with prefix."""
+    clauses = []
+    values = {}
+    if prefix:
+        escaped = prefix.replace('\\', '\\\\')
+        escaped = escaped.replace('%', '\\%').replace('_', '\\_')
+        clauses.append('package.name ILIKE %(prefix)s')
+        values['prefix'] = escaped + '%'
+    opts = dict(queryOpts or {})
+    if not opts.get('order') and not opts.get('countOnly'):
+        opts['order'] = 'package_name'
+    query = QueryProcessor(tables=['package'], columns=['package.id', 'package.name'],
+                           aliases=['package_id', 'package_name'], clauses=clauses,
+                           values=values, opts=opts)
+    return query.execute()
+
+
+# ---------------------------------------------------------------------------
+# reading package lists
+
+def _sort_key(value):
+    """Sort key that copes with None and mixed types (Python-side queryOpts)."""
+    if value is None:
+        return (0, 0, '')
+    if isinstance(value, (bool, int, float)):
+        return (1, value, '')
+    return (2, 0, str(value))
+
+
+def _applyQueryOpts(results, queryOpts):
+    """countOnly/order/offset/limit applied to an in-memory result list."""
+    if not queryOpts:
+        return results
+    results = list(results)
+    order = queryOpts.get('order')
+    if order:
+        terms = [t.strip() for t in order.split(',') if t.strip()]
+        # stable sorts applied last term first give a multi-key ordering
+        for term in reversed(terms):
+            reverse = term.startswith('-')
+            key = term[1:] if reverse else term
+            if results and key not in results[0]:
+                raise koji.ParameterError('Invalid order term: %s' % key)
+            results.sort(key=lambda row: _sort_key(row.get(key)), reverse=reverse)
+    offset = queryOpts.get('offset')
+    if offset:
+        results = results[offset:]
+    limit = queryOpts.get('limit')
+    if limit is not None:
+        results = results[:limit]
+    if queryOpts.get('countOnly'):
+        return len(results)
+    return results
+
+
+def _package_list_query(tag_ids, pkgID, userID, event, with_owners, blocked_clause):
+    columns = ['package.id', 'package.name', 'tag.id', 'tag.name',
+               'tag_packages.extra_arches', 'tag_packages.blocked']
+    aliases = ['package_id', 'package_name', 'tag_id', 'tag_name', 'extra_arches', 'blocked']
+    joins = ['tag ON tag.id = tag_packages.tag_id',
+             'package ON package.id = tag_packages.package_id']
+    clauses = [eventCondition(event, 'tag_packages')]
+    values = {}
+    if with_owners or userID is not None:
+        columns += ['users.id', 'users.name']
+        aliases += ['owner_id', 'owner_name']
+        joins += ['tag_package_owners ON tag_package_owners.tag_id = tag_packages.tag_id '
+                  'AND tag_package_owners.package_id = tag_packages.package_id',
+                  'users ON users.id = tag_package_owners.owner']
+        clauses.append(eventCondition(event, 'tag_package_owners'))
+    if tag_ids is not None:
+        if len(tag_ids) == 1:
+            clauses.append('tag_packages.tag_id = %(tag_id)s')
+            values['tag_id'] = tag_ids[0]
+        else:
+            clauses.append('tag_packages.tag_id IN %(tag_ids)s')
+            values['tag_ids'] = tuple(tag_ids)
+    if pkgID is not None:
+        if isinstance(pkgID, int):
+            clauses.append('package.id = %(pkg_id)s')
+        else:
+            clauses.append('package.name = %(pkg_id)s')
+        values['pkg_id'] = pkgID
+    if userID is not None:
+        clauses.append('users.id = %(user_id)s')
+        values['user_id'] = userID
+    if blocked_clause:
+        clauses.append('NOT tag_packages.blocked')
+    return QueryProcessor(tables=['tag_packages'], columns=columns, aliases=aliases,
+                          joins=joins, clauses=clauses, values=values,
+                          opts={'order': 'tag_id,package_name'})
+
+
+def _compile_filters(patterns, cache):
+    progs = []
+    for pattern in patterns or ():
+        prog = cache.get(pattern)
+        if prog is None:
+            prog = cache[pattern] = re.compile(pattern)
+        progs.append(prog)
+    return progs
+
+
+def readPackageList(tagID=None, userID=None, pkgID=None, event=None, inherit=False,
+                    with_dups=False, with_owners=True, with_blocked=True):
+    """{package_id: entry} of a tag's, user's or package's package list entries.
+
+    Without tagID the keys are (tag_id, package_id), a package being listed in many tags.
+
+    With inherit (tagID required for it to matter), entries of the parents count in
+    inheritance order, cut down by the pkg_filter regexes along each path; the nearest
+    entry wins, blocked or not, and only then are blocked or foreign-owner entries
+    dropped, so they still hide what they override. with_dups gives every entry seen
+    as {package_id: [entries]} (nearest first) instead.
+    """
+    if tagID is None and userID is None and pkgID is None:
+        raise koji.GenericError('tag,user, and/or pkg must be specified')
+    inherit = bool(inherit) and tagID is not None
+    if not inherit:
+        query = _package_list_query(None if tagID is None else [tagID], pkgID, userID,
+                                    event, with_owners, with_blocked is False)
+        packages = {}
+        for row in query.execute():
+            # without a tag, the same package may have an entry in many tags
+            key = row['package_id']
+            if tagID is None:
+                key = (row['tag_id'], key)
+            if with_dups:
+                packages.setdefault(key, []).append(row)
+            else:
+                packages[key] = row
+        return packages
+
+    links = _full_inheritance(tagID, event=event)
+    order = [(tagID, [])] + [(link['parent_id'], link.get('filter') or []) for link in links]
+    tag_ids = []
+    for tag_id, _ in order:
+        if tag_id not in tag_ids:
+            tag_ids.append(tag_id)
+    query = _package_list_query(tag_ids, pkgID, None, event,
+                                with_owners or userID is not None, False)
+    by_tag = {}
+    for row in query.execute():
+        by_tag.setdefault(row['tag_id'], []).append(row)
+    packages = {}
+    cache = {}
+    for tag_id, patterns in order:
+        progs = _compile_filters(patterns, cache)
+        for row in by_tag.get(tag_id, ()):
+            pkg_id = row['package_id']
+            if not with_dups and pkg_id in packages:
+                continue
+            if progs and not all(prog.match(row['package_name']) for prog in progs):
+                continue
+            if with_dups:
+                packages.setdefault(pkg_id, []).append(row)
+            else:
+                packages[pkg_id] = row
+
+    def keep(row):
+        if with_blocked is False and row['blocked']:
+            return False
+        return userID is None or row['owner_id'] == userID
+
+    if with_dups:
+        result = {}
+        for pkg_id, rows in packages.items():
+            rows = [row for row in rows if keep(row)]
+            if rows:
+                result[pkg_id] = rows
+    else:
+        result = dict((pkg_id, row) for pkg_id, row in packages.items() if keep(row))
+    if not with_owners:
+        for rows in result.values():
+            for row in (rows if with_dups else [rows]):
+                row.pop('owner_id', None)
+                row.pop('owner_name', None)
+    return result
+
+
+def list_packages(tagID=None, userID=None, pkgID=None, prefix=None, inherited=False,
+                  with_dups=False, event=None, queryOpts=None, with_owners=True,
+                  with_blocked=True):
+    """Package list entries by tag, owner and/or package; all packages without filters."""
+    if tagID is None and userID is None and pkgID is None:
+        return list_packages_simple(prefix, queryOpts)
+    if tagID is not None:
+        tagID = _get_tag_id(tagID, strict=True)
+    if userID is not None:
+        userID = get_user(userID, strict=True, krb_princs=False)['id']
+    if pkgID is not None:
+        pkgID = get_package_id(pkgID, strict=True)
+    packages = readPackageList(tagID=tagID, userID=userID, pkgID=pkgID, event=event,
+                               inherit=inherited, with_dups=with_dups,
+                               with_owners=with_owners, with_blocked=with_blocked)
+    if with_dups:
+        results = [row for rows in packages.values() for row in rows]
+    else:
+        results = list(packages.values())
+    if prefix:
+        prefix = prefix.lower()
+        results = [row for row in results if row['package_name'].lower().startswith(prefix)]
+    return _applyQueryOpts(results, queryOpts)
+
+
+def check_tag_package(tag, pkg):
+    """True when the package is listed, unblocked, in the tag (inheritance included)."""
+    tag_id = _get_tag_id(tag, strict=False)
+    pkg_id = get_package_id(pkg, strict=False)
+    if tag_id is None or pkg_id is None:
+        return False
+    entry = readPackageList(tagID=tag_id, pkgID=pkg_id, inherit=True,
+                            with_owners=False).get(pkg_id)
+    return entry is not None and not entry['blocked']
+
+
+def get_package_config(tag, pkg, event=None):
+    """The entry that decides a package in a tag (inheritance included), or None."""
+    tag_id = _get_tag_id(tag, strict=False)
+    pkg_id = get_package_id(pkg, strict=False)
+    if tag_id is None or pkg_id is None:
+        return None
+    return readPackageList(tagID=tag_id, pkgID=pkg_id, inherit=True, event=event).get(pkg_id)
+
+
+# ---------------------------------------------------------------------------
+# policy
+
+def _assert_package_list_policy(tag_id, action, package, force):
+    """package_list policy; an admin passing force overrides a denial."""
+    from ..core import policy
+    context.session.assertLogin()
+    data = {'tag': tag_id, 'action': action, 'package': package, 'force': force}
+    policy.assert_policy('package_list', data, force=force)
+
+
+# ---------------------------------------------------------------------------
+# changing package lists
+
+def _revoke_entry(tag_id, pkg_id, tables=('tag_packages', 'tag_package_owners')):
+    for table in tables:
+        update = UpdateProcessor(table, clauses=['tag_id = %(tag_id)s',
+                                                 'package_id = %(pkg_id)s'],
+                                 values={'tag_id': tag_id, 'pkg_id': pkg_id})
+        update.make_revoke()
+        update.execute()
+
+
+def _write_entry(tag_id, pkg_id, blocked=None, extra_arches=None, owner=None):
+    """Replace the tag's own config row (when blocked is given) and owner row (owner)."""
+    if blocked is not None:
+        _revoke_entry(tag_id, pkg_id, tables=['tag_packages'])
+        insert = InsertProcessor('tag_packages', data={
+            'tag_id': tag_id, 'package_id': pkg_id, 'blocked': blocked,
+            'extra_arches': extra_arches})
+        insert.make_create()
+        insert.execute()
+    if owner is not None:
+        _revoke_entry(tag_id, pkg_id, tables=['tag_package_owners'])
+        insert = InsertProcessor('tag_package_owners', data={
+            'tag_id': tag_id, 'package_id': pkg_id, 'owner': owner})
+        insert.make_create()
+        insert.execute()
+
+
+def _caller():
+    return get_user(context.session.user_id, krb_princs=False)
+
+
+def pkglist_add(taginfo, pkginfo, owner=None, block=None, extra_arches=None, force=False,
+                update=False):
+    """Add or update a package's entry in a tag (package_list policy applies)."""
+    return _direct_pkglist_add(taginfo, pkginfo, owner, block, extra_arches, force, update,
+                               policy=True)
+
+
+def _direct_pkglist_add(taginfo, pkginfo, owner, block, extra_arches, force, update,
+                        policy=False):
+    """pkglist_add without the policy check (for internal callers that did their own).
+
+    A new entry needs an owner (force: the caller). Unblocking a blocked package, or
+    updating a package the tag has no data for, needs force. Writing the same data
+    again directly in the tag is a no-op unless forced.
+    """
+    context.session.assertLogin()
+    tag = _get_tag(taginfo, strict=True)
+    pkg = lookup_package(pkginfo, strict=False)
+    if pkg is None and not isinstance(pkginfo, str):
+        raise koji.GenericError('Invalid package: %s' % (pkginfo,))
+    if owner is not None:
+        owner = get_user(owner, strict=True, krb_princs=False)['id']
+    if update:
+        action = 'update'
+    elif block:
+        action = 'block'
+    else:
+        action = 'add'
+    if policy:
+        _assert_package_list_policy(tag['id'], action, pkginfo, force)
+    if extra_arches is not None:
+        extra_arches = koji.parse_arches(extra_arches, strict=True, allow_none=True)
+    if pkg is None:
+        pkg = lookup_package(pkginfo, create=True)
+    previous = readPackageList(tag['id'], pkgID=pkg['id'], inherit=True).get(pkg['id'])
+    direct = previous is not None and previous['tag_id'] == tag['id']
+    changed = changed_owner = True
+    if previous is None:
+        block = bool(block)
+        if update and not force:
+            raise koji.GenericError('cannot update: tag %s has no data for package %s'
+                                    % (tag['name'], pkg['name']))
+    else:
+        if owner is None:
+            owner = previous['owner_id']
+        if block is None and update:
+            block = previous['blocked']
+        block = bool(block)
+        if extra_arches is None:
+            extra_arches = previous['extra_arches']
+        if previous['blocked'] and not block and not force:
+            raise koji.GenericError('package %s is blocked in tag %s'
+                                    % (pkg['name'], tag['name']))
+        changed = not direct or (block != previous['blocked']
+                                 or extra_arches != previous['extra_arches'])
+        changed_owner = not direct or owner != previous['owner_id']
+        if not changed and not changed_owner and not force:
+            return None
+    if owner is None:
+        if not force:
+            raise koji.GenericError('owner not specified')
+        owner = context.session.user_id
+    user = _caller()
+    cbargs = dict(action=action, tag=tag, package=pkg, owner=owner, block=block,
+                  extra_arches=extra_arches, force=force, update=update, user=user)
+    run_callbacks('prePackageListChange', **cbargs)
+    _write_entry(tag['id'], pkg['id'],
+                 blocked=block if (changed or force) else None, extra_arches=extra_arches,
+                 owner=owner if (changed_owner or force) else None)
+    run_callbacks('postPackageListChange', **cbargs)
+    return None
+
+
+def pkglist_remove(taginfo, pkginfo, force=False):
+    """Drop a tag's own entry for a package (inherited entries show through again).
+
+    Removing a block this way is allowed too; unblock is the gentler alternative.
+    """
+    tag = _get_tag(taginfo, strict=True)
+    pkg = lookup_package(pkginfo, strict=True)
+    _assert_package_list_policy(tag['id'], 'remove', pkg['id'], force)
+    user = _caller()
+    run_callbacks('prePackageListChange', action='remove', tag=tag, package=pkg, user=user)
+    _revoke_entry(tag['id'], pkg['id'])
+    run_callbacks('postPackageListChange', action='remove', tag=tag, package=pkg, user=user)
+    return None
+
+
+def pkglist_block(taginfo, pkginfo, force=False):
+    """Block a package the tag lists (directly or by inheritance)."""
+    tag = _get_tag(taginfo, strict=True)
+    pkg = lookup_package(pkginfo, strict=True)
+    if not readPackageList(tag['id'], pkgID=pkg['id'], inherit=True, with_owners=False):
+        raise koji.GenericError('Package %s is not in tag listing for %s'
+                                % (pkg['name'], tag['name']))
+    return pkglist_add(taginfo, pkginfo, block=True, force=force)
+
+
+def pkglist_unblock(taginfo, pkginfo, force=False):
+    """Lift a block: drop the tag's own block, or override an inherited one.
+
+    The package stays listed afterwards, with the previous owner, even when nothing
+    else would list it.
+    """
+    tag = _get_tag(taginfo, strict=True)
+    pkg = lookup_package(pkginfo, strict=True)
+    _assert_package_list_policy(tag['id'], 'unblock', pkg['id'], force)
+    user = _caller()
+    run_callbacks('prePackageListChange', action='unblock', tag=tag, package=pkg, user=user)
+    previous = readPackageList(tag['id'], pkgID=pkg['id'], inherit=True).get(pkg['id'])
+    if previous is None:
+        raise koji.GenericError('no data (blocked or otherwise) for package %s in tag %s'
+                                % (pkg['name'], tag['name']))
+    if not previous['blocked']:
+        raise koji.GenericError('package %s NOT blocked in tag %s'
+                                % (pkg['name'], tag['name']))
+    if previous['tag_id'] != tag['id']:
+        _write_entry(tag['id'], pkg['id'], blocked=False,
+                     extra_arches=previous['extra_arches'], owner=previous['owner_id'])
+    else:
+        _revoke_entry(tag['id'], pkg['id'])
+        now = readPackageList(tag['id'], pkgID=pkg['id'], inherit=True).get(pkg['id'])
+        if now is None or now['blocked']:
+            _write_entry(tag['id'], pkg['id'], blocked=False,
+                         extra_arches=previous['extra_arches'], owner=previous['owner_id'])
+    run_callbacks('postPackageListChange', action='unblock', tag=tag, package=pkg, user=user)
+    return None
+
+
+def pkglist_setowner(taginfo, pkginfo, owner, force=False):
+    """Change the owner of a package's entry in a tag."""
+    return pkglist_add(taginfo, pkginfo, owner=owner, force=force, update=True)
+
+
+def pkglist_setarches(taginfo, pkginfo, arches, force=False):
+    """Set the extra arches of a package's entry in a tag."""
+    return pkglist_add(taginfo, pkginfo, extra_arches=arches, force=force, update=True)
+
+
+class PackageExports(object):
+    """Package and package list calls, bound into RootExports."""
+
+    packageListAdd = staticmethod(pkglist_add)
+    packageListRemove = staticmethod(pkglist_remove)
+    packageListBlock = staticmethod(pkglist_block)
+    packageListUnblock = staticmethod(pkglist_unblock)
+    packageListSetOwner = staticmethod(pkglist_setowner)
+    packageListSetArches = staticmethod(pkglist_setarches)
+    getPackageID = staticmethod(get_package_id_by_name)
+    getPackage = staticmethod(lookup_package)
+    listPackages = staticmethod(list_packages)
+    listPackagesSimple = staticmethod(list_packages_simple)
+    checkTagPackage = staticmethod(check_tag_package)
+    getPackageConfig = staticmethod(get_package_config)

@@ -1,0 +1,1 @@
+"""Tasks, their state machine, the host task calls, the scheduler and uploads."""

@@ -1,0 +1,1 @@
+"""Users, groups, Kerberos principals and permissions."""
