@@ -388,7 +388,7 @@ def test_clone_tag_new(cli, hub, source):
     ok(cli('clone-tag', '--pkgs', '--builds', '--latest-only', '--inherit-builds', w['src'],
            latest))
     assert tagged(hub, latest) == [w['a3'], w['c1']]
-    assert hub.getTag(latest)['arches'] is None
+    assert hub.getTag(latest)['arches'] == ''
     assert groups(hub, latest) == []
 
 

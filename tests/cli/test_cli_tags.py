@@ -330,4 +330,9 @@ def test_taginfo(cli, hub_methods):
     assert 'This tag is a buildroot for one or more targets\n' \
         'Current repo: no active repo\nTargets that build from this tag:\n  %s\n' % target \
         in out
-    assert '\n\nTag: %s [%d]\nArches: None\n' % (parent, ids[parent]) in out
+    assert '\n\nTag: %s [%d]\nArches: \n' % (parent, ids[parent]) in out
+    # a child made with --parent has no arches of its own and inherits none
+    kid = uniq('kid')
+    ok(cli('add-tag', kid, '--parent', base))
+    out = ok(cli('taginfo', kid, auth=False))
+    assert out.startswith('Tag: %s [%d]\nArches: \n' % (kid, tag_id(cli, kid)))

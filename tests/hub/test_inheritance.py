@@ -324,10 +324,14 @@ def test_full_bad_arguments(mk):
     mk('a')
     for key in ('stops', 'jumps'):
         with pytest.raises(koji.ParameterError) as exc:
-            api.getFullInheritance('a', **{key: {}})
+            api.getFullInheritance('a', **{key: {'x': 1}})
         assert exc.value.faultCode == 1019
-    with pytest.raises(koji.ParameterError):
+        assert str(exc.value) == '%s option has been removed since 1.26' % key
+        # an empty value is accepted, as upstream does
+        assert api.getFullInheritance('a', **{key: {}}) == []
+    with pytest.raises(koji.ParameterError) as exc:
         api.getFullInheritance('a', bogus=1)
+    assert str(exc.value) == "getFullInheritance() got an unexpected keyword argument 'bogus'"
     with pytest.raises(koji.GenericError):
         api.getFullInheritance('nosuch')
     with pytest.raises(koji.ParameterError):

@@ -96,7 +96,7 @@ def test_snapshot_options(env, taskenv):
     api.snapshotTag('leaf', 'all', latest_only=False, groups=False, config=False)
     assert sorted(nvrs('all')) == ['foo-1-1', 'foo-2-1', 'qux-1-1']
     info = tags.get_tag('all')
-    assert info['arches'] is None and info['extra'] == {}
+    assert info['arches'] == '' and info['extra'] == {}
     assert group_view('all') == {}
     taskenv.act('tadmin')
     api.snapshotTag('leaf', 'own', inherit_builds=False)

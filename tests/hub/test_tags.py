@@ -99,7 +99,8 @@ def test_create_options_and_faults(admin):
     tag_id = api.createTag('child', parent='parent', perm='admin', locked=True)
     info = api.getTag(tag_id)
     assert info['perm'] == 'admin' and info['perm_id'] == 1 and info['locked'] is True
-    assert info['arches'] is None
+    # no arches given: stored as '' (as upstream), so none are inherited from the parent
+    assert info['arches'] == ''
     data = inh.getInheritanceData('child')
     assert [(d['name'], d['priority'], d['maxdepth'], d['pkg_filter']) for d in data] == \
         [('parent', 0, None, '')]
@@ -302,7 +303,7 @@ def test_delete_tag(admin):
     new_event()
     assert api.createTag('doomed') == tag_id
     info = api.getTag('doomed')
-    assert info['arches'] is None and info['extra'] == {}
+    assert info['arches'] == '' and info['extra'] == {}
     assert parent
 
 
@@ -365,6 +366,9 @@ def test_build_config_inheritance(admin):
     hidden = api.createTag('hidden', arches='ppc64le', extra={'h': 1, 'c': 'hidden'})
     deep = api.createTag('deep', extra={'d': 1})
     leaf = api.createTag('leaf', extra={'own': True})
+    # arches NULL (only editTag2 can set that) is what getBuildConfig inherits into
+    api.editTag2('mid', arches=None)
+    api.editTag2('leaf', arches=None)
     inh.setInheritanceData(leaf, [link(mid, 10), link(hidden, 20, noconfig=True)])
     inh.setInheritanceData(mid, [link(top, 0)])
     inh.setInheritanceData(hidden, [link(deep, 0)])
@@ -397,6 +401,16 @@ def test_build_config_inheritance(admin):
     assert api.getBuildConfig(mid)['extra'] == {'b': 'mid', 'c': 'top', 'z': 'top'}
     with pytest.raises(koji.GenericError):
         api.getBuildConfig('nosuch')
+
+
+def test_no_arches_is_empty_not_inherited(admin):
+    api.createTag('archparent', arches='x86_64')
+    child = api.createTag('archchild', parent='archparent')
+    assert api.getTag(child)['arches'] == ''
+    listed = api.listTags(pattern='archchild')
+    assert [t['arches'] for t in listed] == ['']
+    cfg = api.getBuildConfig(child)
+    assert cfg['arches'] == '' and cfg['config_inheritance']['arches'] is None
 
 
 def test_build_config_queries_are_bounded(admin, monkeypatch):

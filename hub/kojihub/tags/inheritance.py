@@ -160,11 +160,12 @@ def get_inheritance_data(tag, event=None):
 
 def get_full_inheritance(tag, event=None, reverse=False, **kwargs):
     """getFullInheritance: the removed stops/jumps options are refused explicitly."""
-    for key in ('stops', 'jumps'):
-        if key in kwargs:
-            raise koji.ParameterError('%s option has been removed in 1.26' % key)
-    if kwargs:
-        raise koji.ParameterError('unexpected arguments: %s' % ', '.join(sorted(kwargs)))
+    for key, value in kwargs.items():
+        if key not in ('stops', 'jumps'):
+            raise koji.ParameterError(
+                "getFullInheritance() got an unexpected keyword argument '%s'" % key)
+        if value:
+            raise koji.ParameterError('%s option has been removed since 1.26' % key)
     if not _is_int(tag):
         tag = _tag_id(tag)
     return readFullInheritance(tag, event, reverse)

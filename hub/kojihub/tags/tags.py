@@ -198,10 +198,12 @@ def create_tag(name, parent=None, arches=None, perm=None, locked=False, maven_su
     """createTag: new tag (or a deleted tag's name brought back); returns its id."""
     context.session.assertPerm('tag')
     verify_name_internal(name)
+    # like upstream, a tag made without arches stores '' (so getBuildConfig does not
+    # inherit a parent's arches for it)
+    arches = _check_arches(arches if arches is not None else '')
     _check_maven(maven_support, maven_include_all)
     if get_tag(name):
-        raise koji.GenericError('A tag with the name %s already exists' % name)
-    arches = _check_arches(arches)
+        raise koji.GenericError("A tag with the name '%s' already exists" % name)
     _check_bool('locked', locked)
     _check_bool('maven_support', maven_support)
     _check_bool('maven_include_all', maven_include_all)
