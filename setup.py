@@ -17,11 +17,13 @@ setup(
     description='A clean-room implementation of the Koji build system',
     license='LGPLv2',
     python_requires='>=3.9',
-    packages=['koji', 'koji_cli', 'koji_cli.commands', 'kojihub', 'kojibuilder'] + [
+    packages=['koji', 'koji_cli', 'koji_cli.commands', 'kojihub', 'kojibuilder',
+              'kojiralib'] + [
         'kojihub.' + sub for sub in ('core', 'api', 'users', 'tags', 'builds', 'tasks',
                                      'hosts', 'repos', 'notifications')],
-    package_dir={'kojihub': 'hub/kojihub', 'kojibuilder': 'builder/kojibuilder'},
-    scripts=['cli/koji', 'builder/kojid', 'util/koji-dev'],
+    package_dir={'kojihub': 'hub/kojihub', 'kojibuilder': 'builder/kojibuilder',
+                 'kojiralib': 'util/kojiralib'},
+    scripts=['cli/koji', 'builder/kojid', 'util/kojira', 'util/koji-dev'],
     # util/koji-dev finds these under <prefix>/share when it does not run from a checkout
     data_files=[
         ('share/koji', ['schemas/schema.sql']),
