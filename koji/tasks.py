@@ -410,26 +410,20 @@ class BaseTaskHandler(object):
         return random.choice(sorted(common))
 
     def getRepo(self, tag, builds=None, wait=False):
-        """A current repo for the tag, spawning a waitrepo subtask if none is ready."""
-        watcher_cls = getattr(koji.util, 'RepoWatcher', None)
-        if watcher_cls is not None:
-            watcher = watcher_cls(self.session, tag, nvrs=builds,
-                                  min_event='last' if wait else None, logger=self.logger)
-            repoinfo = watcher.getRepo()
-            if repoinfo:
-                return repoinfo
-            min_event = watcher.min_event
-            if min_event is None and getattr(watcher, 'request', None):
-                min_event = watcher.request.get('min_event')
-            taginfo = watcher.taginfo
-            task_id = self.subtask('waitrepo', [taginfo['name'], None, builds, min_event])
-            return self.wait(task_id)[task_id]
-        taginfo = self.session.getTag(tag, strict=True)
-        repoinfo = self.session.getRepo(taginfo['id'])
-        if repoinfo and not builds and not wait:
+        """A repo of the tag (containing ``builds``); without one, wait in a waitrepo subtask.
+
+        ``wait`` (misnamed, kept for callers) asks for a repo as current as the tag's last
+        change.
+        """
+        watcher = koji.util.RepoWatcher(self.session, tag, nvrs=builds,
+                                        min_event='last' if wait else None,
+                                        logger=self.logger)
+        repoinfo = watcher.getRepo()
+        if repoinfo:
             return repoinfo
-        newer = 'now' if wait else None
-        task_id = self.subtask('waitrepo', [taginfo['name'], newer, builds])
+        # a subtask makes the wait visible to the user
+        task_id = self.session.host.subtask(method='waitrepo', arglist=watcher.task_args(),
+                                            parent=self.id)
         return self.wait(task_id)[task_id]
 
     def run_callbacks(self, plugin, *args, **kwargs):
@@ -647,43 +641,29 @@ class WaitrepoTask(BaseTaskHandler):
 
     Methods = ['waitrepo']
     _taskWeight = 0.2
+    # longest pause between checks of the request (seconds)
     PAUSE = 60
     # minutes
     TIMEOUT = 120
 
-    def _min_event(self, taginfo, newer_than):
-        if newer_than is None:
-            return None
-        if newer_than == 'now':
+    def _legacy_min_event(self, tag, newer_than):
+        """min_event equivalent of the legacy newer_than argument."""
+        if isinstance(newer_than, str) and newer_than.lower() == 'now':
             return 'last'
-        if isinstance(newer_than, str):
-            raise GenericError('Invalid value for newer_than: %s' % newer_than)
-        last = self.session.getLastEvent(before=newer_than)
-        changed = self.session.tagFirstChangeEvent(taginfo['id'], after=last['id'])
-        return changed if changed is not None else last['id']
+        if isinstance(newer_than, (int, float)) and not isinstance(newer_than, bool):
+            # the first change of the tag after that time, else its last change
+            base = self.session.getLastEvent(before=newer_than, strict=False)
+            after = base['id'] if base else None
+            return self.session.tagFirstChangeEvent(tag, after=after) or 'last'
+        raise GenericError('Invalid value for newer_than: %s' % newer_than)
 
     def handler(self, tag, newer_than=None, nvrs=None, min_event=None):
-        taginfo = self.session.getTag(tag, strict=True)
-        if min_event is None:
-            min_event = self._min_event(taginfo, newer_than)
-        watcher_cls = getattr(koji.util, 'RepoWatcher', None)
-        if watcher_cls is not None:
-            watcher = watcher_cls(self.session, taginfo['id'], nvrs=nvrs,
-                                  min_event=min_event, logger=self.logger)
-            watcher.PAUSE = self.PAUSE
-            watcher.TIMEOUT = self.TIMEOUT
-            return watcher.waitrepo()
-        if min_event == 'last':
-            min_event = self.session.tagLastChangeEvent(taginfo['id'])
-        builds = [koji.parse_NVR(nvr) for nvr in (nvrs or [])]
-        start = time.time()
-        while True:
-            repo = self.session.getRepo(taginfo['id'])
-            if repo and (min_event is None or repo['create_event'] >= min_event):
-                if not builds or koji.util.checkForBuilds(
-                        self.session, taginfo['id'], builds, repo['create_event']):
-                    return repo
-            if time.time() - start > self.TIMEOUT * 60:
-                raise GenericError('Unsuccessfully waited %s for a new %s repo'
-                                   % (koji.util.duration(start), taginfo['name']))
-            time.sleep(self.PAUSE)
+        if newer_than is not None:
+            if min_event is not None:
+                raise GenericError('newer_than and min_event args confict')
+            min_event = self._legacy_min_event(tag, newer_than)
+        watcher = koji.util.RepoWatcher(self.session, tag, nvrs=nvrs, min_event=min_event,
+                                        logger=self.logger)
+        watcher.PAUSE = self.PAUSE
+        watcher.TIMEOUT = self.TIMEOUT
+        return watcher.waitrepo()

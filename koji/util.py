@@ -19,9 +19,11 @@ import warnings
 import zlib
 from xmlrpc.client import DateTime
 
-from koji.constants import RPM_FILEDIGESTALGO_IDS, RPM_SIGTAG_MD5, RPM_TAG_FILEDIGESTALGO
+from koji.constants import (RPM_FILEDIGESTALGO_IDS, RPM_SIGTAG_MD5, RPM_TAG_FILEDIGESTALGO,
+                            TASK_STATES)
 from koji.exceptions import GenericError, ParameterError
 from koji.formatting import formatTime
+from koji.nvr import parse_NVR
 from koji.osutil import ensuredir
 
 # -- hashing ---------------------------------------------------------------------------------
@@ -731,3 +733,240 @@ def checkForBuilds(session, tag, builds, event, latest=False):
                    for t in tagged):
             return False
     return True
+
+
+# -- waiting for repos -----------------------------------------------------------------------
+
+
+class RepoWatcher(object):
+    """Finds, or waits for, a repo of a tag that meets a task's conditions.
+
+    The conditions are a minimum event (``min_event``; "last" = the tag's last change), an
+    exact event (``at_event``), repo options (``opts``) and builds that must be in the repo
+    (``nvrs``). Waiting goes through the hub's repo request queue (``repo.request`` and
+    ``repo.checkRequest``): the hub starts the regeneration, we only watch the request.
+    """
+
+    # upper bound of one pause (seconds); pauses start short and grow up to it, so a repo
+    # that is ready in a few seconds is noticed in a few seconds
+    PAUSE = 6
+    # minutes before giving up
+    TIMEOUT = 120
+    # first pause (seconds)
+    FIRST_PAUSE = 1.0
+
+    WATCH_FIELDS = ('task_id', 'task_state', 'repo_id', 'active', 'tries')
+
+    def __init__(self, session, tag, nvrs=None, min_event=None, at_event=None, opts=None,
+                 logger=None):
+        self.session = session
+        self.taginfo = session.getTag(tag, strict=True)
+        self.start = None
+        self.nvrs = list(nvrs or [])
+        # the builds need not exist yet
+        self.builds = [parse_NVR(nvr) for nvr in self.nvrs]
+        self.at_event = at_event
+        if min_event is None:
+            self.min_event = None
+        elif at_event is not None:
+            raise ParameterError('Cannot specify both min_event and at_event')
+        elif min_event == 'last':
+            self.min_event = session.tagLastChangeEvent(self.taginfo['id'])
+        else:
+            self.min_event = int(min_event)
+        # None means the tag's default options
+        self.opts = opts
+        self.logger = logger or logging.getLogger('koji')
+        self._task_request = None
+        self._delay = None
+
+    def get_start(self):
+        """When the waiting started (the clock starts at the first wait, not at init)."""
+        if not self.start:
+            self.start = time.time()
+        return self.start
+
+    def getRepo(self):
+        """A matching repo if the hub has one now, else None (never waits).
+
+        Without a repo the request made here is kept for task_args().
+        """
+        self.logger.info('Need a repo for %s', self.taginfo['name'])
+        if self.builds and not checkForBuilds(self.session, self.taginfo['id'], self.builds,
+                                              event=None):
+            # a request is pointless while the builds are not even tagged
+            self.logger.debug('Builds %s not present in tag %s', self.nvrs,
+                              self.taginfo['name'])
+            return None
+        check = self.request()
+        repoinfo = check.get('repo')
+        if repoinfo and self.check_repo(repoinfo):
+            return repoinfo
+        self._task_request = check.get('request')
+        return None
+
+    def task_args(self):
+        """Arguments of a waitrepo task that waits for what this watcher wants."""
+        if self.at_event:
+            raise GenericError('at_event not supported by waitrepo task')
+        if self.opts:
+            raise GenericError('opts not supported by waitrepo task')
+        min_event = self.min_event
+        if min_event is None and self._task_request:
+            min_event = self._task_request['min_event']
+        # the legacy newer_than argument stays None
+        return [self.taginfo['name'], None, self.nvrs, min_event]
+
+    def waitrepo(self, anon=False):
+        """Block until a matching repo exists and return it.
+
+        Logged in, it files a request and watches it; ``anon`` sessions cannot request,
+        so they look for the repo directly with repo.get.
+        """
+        self.logger.info('Waiting on repo for %s', self.taginfo['name'])
+        self.get_start()
+        min_event = self.min_event
+        self.logger.debug('min_event = %r, nvrs = %r', min_event, self.nvrs)
+        req = None
+        while True:
+            if req:
+                repoinfo = self.wait_request(req)
+                if self.check_repo(repoinfo):
+                    return repoinfo
+                if self.at_event is not None:
+                    raise GenericError('Failed at_event request')
+                # the tag changed again (or the request was too loose): ask again
+                self.logger.error('Repo request did not satisfy conditions')
+                min_event = self.session.tagLastChangeEvent(self.taginfo['id'])
+                req = None
+            elif anon:
+                repoinfo = self.session.repo.get(self.taginfo['id'], min_event=min_event,
+                                                 at_event=self.at_event, opts=self.opts)
+                if repoinfo and self.check_repo(repoinfo):
+                    return repoinfo
+            if self.builds:
+                self.wait_builds(self.builds)
+                min_event = self.session.tagLastChangeEvent(self.taginfo['id'])
+                self.logger.debug('Updated min_event to last change: %s', min_event)
+            if not anon:
+                check = self.request(min_event)
+                repoinfo = check.get('repo')
+                if repoinfo:
+                    self.logger.debug('Request yielded repo: %r', check)
+                    if self.check_repo(repoinfo):
+                        return repoinfo
+                else:
+                    req = check['request']
+                    self.logger.info('Got request: %(id)s', req)
+                    if min_event in ('last', None):
+                        min_event = req['min_event']
+                        self.logger.info('Updated min_event from hub: %s', min_event)
+                    # the request is checked at once: the hub may have started on it
+                    continue
+            self.pause()
+
+    def request(self, min_event=None):
+        """repo.request for our tag and conditions; returns the hub's answer."""
+        if min_event is None:
+            min_event = self.min_event
+        self.logger.info('Requesting a repo')
+        return self.session.repo.request(self.taginfo['id'], min_event=min_event,
+                                         at_event=self.at_event, opts=self.opts)
+
+    def wait_request(self, req):
+        """Watch a queued request until it yields a repo; fails when it goes inactive."""
+        self.get_start()
+        seen = dict((f, req.get(f)) for f in self.WATCH_FIELDS)
+        while True:
+            check = self.session.repo.checkRequest(req['id'])
+            repo = check.get('repo')
+            if repo:
+                return repo
+            request = check['request']
+            changed = False
+            for field in self.WATCH_FIELDS:
+                old, new = seen[field], request.get(field)
+                if old == new:
+                    continue
+                seen[field] = new
+                changed = True
+                if field == 'task_state':
+                    old = _task_state_name(old)
+                    new = _task_state_name(new)
+                self.logger.info('Request updated: %s: %s -> %s', field, old, new)
+            if self.check_timeout():
+                raise GenericError('Unsuccessfully waited %s for a new %s repo'
+                                   % (duration(self.start), self.taginfo['name']))
+            if not request['active']:
+                if request.get('task_id'):
+                    self.logger.error('Task %s state is %s', request['task_id'],
+                                      _task_state_name(request.get('task_state')))
+                raise GenericError('Repo request no longer active')
+            if changed:
+                # progress: the next change (e.g. the task closing) may come soon
+                self._delay = None
+            self.pause()
+
+    def wait_builds(self, builds):
+        """Wait until every build is tagged (a repo without them would not do)."""
+        self.get_start()
+        self.logger.info('Waiting for nvrs %s in tag %s', self.nvrs, self.taginfo['name'])
+        while True:
+            if checkForBuilds(self.session, self.taginfo['id'], builds, event=None):
+                self.logger.debug('Successfully waited for nvrs %s in tag %s', self.nvrs,
+                                  self.taginfo['name'])
+                return
+            if self.check_timeout():
+                raise GenericError('Unsuccessfully waited %s for %s to appear in the %s repo'
+                                   % (duration(self.start), printList(self.nvrs),
+                                      self.taginfo['name']))
+            self.pause()
+
+    def check_repo(self, repoinfo):
+        """True if the repo meets every condition (tag, event, opts, builds)."""
+        if repoinfo['tag_id'] != self.taginfo['id']:
+            self.logger.error('Got repo for wrong tag, expected %s, got %s',
+                              self.taginfo['id'], repoinfo['tag_id'])
+            return False
+        if self.at_event is not None:
+            if repoinfo['create_event'] != self.at_event:
+                self.logger.info('Got repo with wrong event. %s != %s',
+                                 repoinfo['create_event'], self.at_event)
+                return False
+        elif self.min_event is not None and repoinfo['create_event'] < self.min_event:
+            self.logger.info('Got repo before min event. %s < %s',
+                             repoinfo['create_event'], self.min_event)
+            return False
+        if self.opts is not None and repoinfo['opts'] != self.opts:
+            self.logger.info('Got repo with wrong opts. %s != %s', repoinfo['opts'], self.opts)
+            return False
+        if self.builds and not checkForBuilds(self.session, self.taginfo['id'], self.builds,
+                                              event=repoinfo['create_event']):
+            self.logger.info('Got repo without needed builds')
+            return False
+        return True
+
+    def next_delay(self):
+        """Length of the next pause: FIRST_PAUSE, doubling each time, at most PAUSE."""
+        if self._delay is None:
+            self._delay = min(self.FIRST_PAUSE, self.PAUSE)
+        else:
+            self._delay = min(self._delay * 2, self.PAUSE)
+        return self._delay
+
+    def pause(self):
+        delay = self.next_delay()
+        self.logger.debug('Pausing %ss', delay)
+        time.sleep(delay)
+
+    def check_timeout(self):
+        return (time.time() - self.get_start()) > self.TIMEOUT * 60.0
+
+
+def _task_state_name(state):
+    if state is None:
+        return None
+    try:
+        return TASK_STATES[state]
+    except (KeyError, IndexError, TypeError):
+        return state
