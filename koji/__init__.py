@@ -118,6 +118,7 @@ from koji.nvr import (  # noqa: F401
 )
 from koji.pathinfo import PathInfo, pathinfo  # noqa: F401
 from koji.comps import generate_comps, make_groups_spec  # noqa: F401
+from koji.mockconfig import genMockConfig  # noqa: F401
 from koji.config import (  # noqa: F401
     PROFILE_MODULES,
     config_directory_contents,

@@ -1,0 +1,167 @@
+"""genMockConfig: the mock configuration file (Python text) of a Koji buildroot.
+
+kojid writes it for each buildroot and ``koji mock-config`` prints it, so the text must
+match upstream's byte for byte: mock reads it, and people diff it.
+"""
+import os
+
+from koji.exceptions import GenericError
+from koji.pathinfo import PathInfo
+from koji.util import deprecated
+
+# the yum.conf [main] settings after the optional proxy line, then the [build] repo header
+_YUM_MAIN = (
+    'cachedir=/var/cache/yum\n'
+    'debuglevel=1\n'
+    'logfile=/var/log/yum.log\n'
+    'reposdir=/dev/null\n'
+    'retries=20\n'
+    'obsoletes=1\n'
+    'gpgcheck=0\n'
+    'assumeyes=1\n'
+    'keepcache=1\n'
+    'install_weak_deps=0\n'
+    'strict=1\n'
+    '\n'
+    '# repos\n'
+    '\n'
+    '[build]\n'
+    'name=build\n'
+)
+
+
+def _repo_urls(arch, repoid, tag_name, opts):
+    """The baseurl list: per topurl (or the single topurl), else file:// under topdir."""
+    if 'url' in opts:
+        deprecated('The url option for genMockConfig is deprecated')
+        return [opts['url']]
+    if not (repoid and tag_name):
+        raise GenericError("please provide a repo and tag")
+    topurls = opts.get('topurls') or ([opts['topurl']] if opts.get('topurl') else [])
+    if topurls:
+        return ['%s/%s' % (PathInfo(topdir=url).repo(repoid, tag_name), arch)
+                for url in topurls]
+    repodir = PathInfo(topdir=opts.get('topdir', '/mnt/koji')).repo(repoid, tag_name)
+    return ['file://%s/%s' % (repodir, arch)]
+
+
+def _yum_conf(urls, opts):
+    text = '[main]\n'
+    if opts.get('yum_proxy'):
+        text += 'proxy=%s\n' % opts['yum_proxy']
+    text += _YUM_MAIN
+    text += 'baseurl=%s\n' % urls[0]
+    text += ''.join('        %s\n' % url for url in urls[1:])
+    if opts.get('module_hotfixes'):
+        text += 'module_hotfixes=1\n'
+    if opts.get('yum_best'):
+        text += 'best=%s\n' % int(opts['yum_best'])
+    return text
+
+
+def _config_opts(name, arch, urls, opts):
+    host_resolv = opts.get('use_host_resolv', False)
+    config = {
+        'root': name,
+        'basedir': opts.get('mockdir', '/var/lib/mock'),
+        'target_arch': opts.get('target_arch', arch),
+        'chroothome': '/builddir',
+        'chroot_setup_cmd': 'install @%s' % opts.get('install_group', 'build'),
+        'rpmbuild_networking': host_resolv,
+        'use_host_resolv': host_resolv,
+        'rpmbuild_timeout': opts.get('rpmbuild_timeout', 86400),
+        'dnf_warning': False,
+        'use_bootstrap_image': bool(opts.get('bootstrap_image')),
+    }
+    if 'forcearch' in opts:
+        config['forcearch'] = opts['forcearch']
+    if opts.get('package_manager'):
+        config['package_manager'] = opts['package_manager']
+    if opts.get('bootstrap_image'):
+        config['bootstrap_image'] = opts['bootstrap_image']
+    if 'use_bootstrap' in opts:
+        config['use_bootstrap'] = bool(opts['use_bootstrap'])
+    for key in ('module_setup_commands', 'releasever'):
+        if key in opts:
+            config[key] = opts[key]
+    if opts.get('bind_opts'):
+        # bind mounts bring their own /dev unless told otherwise
+        opts.setdefault('internal_dev_setup', False)
+    if 'internal_dev_setup' in opts:
+        config['internal_dev_setup'] = opts['internal_dev_setup']
+    config['yum.conf'] = _yum_conf(urls, opts)
+    return config
+
+
+def _macros(arch, opts):
+    macros = {
+        '%_rpmfilename': '%%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm',
+        '%vendor': opts.get('vendor', 'Koji'),
+        '%packager': opts.get('packager', 'Koji'),
+        '%distribution': opts.get('distribution', 'Unknown'),
+    }
+    macros.update(opts.get('tag_macros', {}))
+    # a tag may not change these
+    target = opts.get('target_arch', arch)
+    macros['%_topdir'] = '/builddir/build'
+    macros['%_host_cpu'] = target
+    macros['%_host'] = '%s-%s' % (target, opts.get('mockhost', 'koji-linux-gnu'))
+    return macros
+
+
+def _files(opts):
+    files = {}
+    if opts.get('use_host_resolv', False) and os.path.exists('/etc/hosts'):
+        with open('/etc/hosts', 'rt', encoding='utf-8') as handle:
+            files['etc/hosts'] = handle.read()
+    mavenrc = ''
+    if opts.get('maven_opts'):
+        mavenrc = 'export MAVEN_OPTS="%s"\n' % ' '.join(opts['maven_opts'])
+    for key, value in (opts.get('maven_envs') or {}).items():
+        mavenrc += 'export %s="%s"\n' % (key, value)
+    if mavenrc:
+        files['etc/mavenrc'] = mavenrc
+    return files
+
+
+def genMockConfig(name, arch, managed=False, repoid=None, tag_name=None, **opts):
+    """Return the text of a mock config for a buildroot of tag_name's repo repoid."""
+    urls = _repo_urls(arch, repoid, tag_name, opts)
+    config = _config_opts(name, arch, urls, opts)
+    plugins = {'ccache_enable': False, 'yum_cache_enable': False, 'root_cache_enable': False}
+    plugins.update(opts.get('plugin_conf', {}))
+    lines = ['# Auto-generated by the Koji build system\n']
+    if managed:
+        lines.append('\n# Koji buildroot id: %s\n# Koji buildroot name: %s\n'
+                     '# Koji repo id: %s\n# Koji tag: %s\n'
+                     % (opts.get('buildroot_id'), name, repoid, tag_name))
+    lines.append('\n')
+    lines += ['config_opts[%r] = %r\n' % (key, config[key]) for key in sorted(config)]
+    lines.append('\n')
+    for key in sorted(plugins):
+        value = plugins[key]
+        if isinstance(value, dict):
+            lines.append("config_opts['plugin_conf'][%r] = {}\n" % key)
+            lines += ["config_opts['plugin_conf'][%r][%r] = %r\n" % (key, key2, value[key2])
+                      for key2 in sorted(value)]
+        else:
+            lines.append("config_opts['plugin_conf'][%r] = %r\n" % (key, value))
+    lines.append('\n')
+    bind_opts = opts.get('bind_opts')
+    if bind_opts:
+        for key in bind_opts:
+            for src, dest in bind_opts[key].items():
+                lines.append("config_opts['plugin_conf']['bind_mount_opts'][%r]"
+                             ".append((%r, %r))\n" % (key, src, dest))
+        lines.append('\n')
+    macros = _macros(arch, opts)
+    lines += ["config_opts['macros'][%r] = %r\n" % (key, macros[key]) for key in sorted(macros)]
+    lines.append('\n')
+    envvars = opts.get('tag_envvars', {})
+    lines += ["config_opts['environment'][%r] = %r\n" % (key, envvars[key])
+              for key in sorted(envvars)]
+    if envvars:
+        lines.append('\n')
+    files = _files(opts)
+    lines += ["config_opts['files'][%r] = %r\n" % (key, files[key]) for key in sorted(files)]
+    return ''.join(lines)
