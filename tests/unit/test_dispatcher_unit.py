@@ -209,15 +209,6 @@ def test_socket_timeout_gives_408(hub):
     assert headers['Content-Type'] == 'text/plain'
 
 
-def test_upload_without_upload_module(hub, monkeypatch):
-    monkeypatch.setattr(dispatcher, '_module_exists', lambda name: False)
-    status, _, data = request(b'\x00\x01', content_type='application/octet-stream')
-    assert status == '200 OK'
-    with pytest.raises(xmlrpc.client.Fault) as exc:
-        xmlrpc.client.loads(data)
-    assert exc.value.faultCode == 1000
-
-
 # ---------------------------------------------------------------------------
 # calls, faults, marshalling
 
