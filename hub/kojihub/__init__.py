@@ -281,6 +281,17 @@ from .builds.build_info import (  # noqa: F401
     get_win_archive,
     get_win_build,
 )
+from .repos.repos import get_active_repos, repo_info, repo_references  # noqa: F401,E402
+from .repos.state import (  # noqa: F401,E402
+    repo_delete,
+    repo_expire,
+    repo_problem,
+    repo_ready,
+    repo_set_state,
+)
+from .repos.init import repo_init  # noqa: F401,E402
+from .repos.dist import dist_repo_init  # noqa: F401,E402
+from .repos.opts import convert_value  # noqa: F401,E402
 from .api.exports import RootExports  # noqa: F401,E402
 from .api.host_exports import HostExports  # noqa: F401,E402
 

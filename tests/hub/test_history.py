@@ -223,7 +223,8 @@ def test_tag_change_events(hub_context, admin):
     edited = history.get_last_event()['id']
     assert api.tagLastChangeEvent(child_id) == edited
     assert api.tagLastChangeEvent(child_id, inherit=False) == child_created
-    assert api.tagLastChangeEvent(child_id, before=child_created) == child_created
+    # 'before' is exclusive: the child's own creation does not count, its parent's does
+    assert api.tagLastChangeEvent(child_id, before=child_created) == created
     assert api.tagFirstChangeEvent(child_id, after=child_created) == edited
     assert api.tagFirstChangeEvent(child_id, after=edited) is None
     assert api.tagChangedSinceEvent(child_created, ['chg-parent']) is True

@@ -14,7 +14,8 @@ from ..hosts.channels import ChannelExports
 from .host_exports import HostExports
 from ..hosts.hosts import HostRootExports
 from ..tags.inheritance import InheritanceExports
-from ..tags.external_repos import ExternalRepoExports, RepoExports
+from ..tags.external_repos import ExternalRepoExports
+from ..repos.exports import RepoExports
 from ..tags.groups import GroupExports
 from ..core.history import HistoryExports
 from .misc import MiscExports
@@ -23,6 +24,9 @@ from ..tags.packages import PackageExports
 from ..users.perms import PermExports
 from ..core.policy import PolicyExports
 from ..repos.repos import RepoQueryExports
+from ..repos.init import RepoInitExports
+from ..repos.state import RepoStateExports
+from ..repos.dist import DistRepoExports
 from ..builds.rpms import RpmExports
 from ..tasks.scheduler import SchedulerExports, SchedulerRootExports
 from .search import SearchExports
@@ -45,6 +49,7 @@ class RootExports(MiscExports, SessionExports, UserExports, PermExports, TagExpo
                   HistoryExports, ExternalRepoExports, PolicyExports, UploadExports,
                   RpmExports, ArchiveExports, BuildWriteExports, BuildrootExports,
                   TaskActionExports, SchedulerRootExports, RepoQueryExports,
+                  RepoInitExports, RepoStateExports, DistRepoExports,
                   TaggingExports, TaggedExports, BuildLifecycleExports,
                   VolumeExports, NotificationExports, SearchExports, SignatureExports,
                   SnapshotExports, BuildInfoExports):

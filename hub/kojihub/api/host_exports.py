@@ -5,8 +5,11 @@ from ..notifications.notify import NotifyHostExports
 from ..core.policy import PolicyHostExports
 from ..builds.signatures import SignatureHostExports
 from ..tags.snapshot import TagBuildHostExports
+from ..repos.init import RepoHostExports
+from ..repos.dist import DistRepoHostExports
 
 
 class HostExports(PolicyHostExports, HostTaskExports, SignatureHostExports,
-                  TagBuildHostExports, BuildrootHostExports, NotifyHostExports):
+                  TagBuildHostExports, BuildrootHostExports, NotifyHostExports,
+                  RepoHostExports, DistRepoHostExports):
     """Builder-side calls (host.getID, host.openTask, ...), assembled from domain mixins."""

@@ -11,7 +11,7 @@ import koji
 
 from .db import QueryProcessor
 from .lookup import get_id
-from .versioning import _check_event
+from .versioning import _check_event, eventCondition
 
 # versioned table -> its own (non-versioning) columns
 HISTORY_TABLES = {
@@ -362,12 +362,18 @@ def query_history(tables=None, **kwargs):
 
 
 # ---------------------------------------------------------------------------
-# tag change events
+# tag change events (what makes a repo of the tag out of date)
 
-def _tag_ids(tag, event=None, inherit=True):
+# versioned tables whose rows change what a repo of the tag would contain
+REPO_TAG_TABLES = ('tag_listing', 'tag_inheritance', 'tag_config', 'tag_extra',
+                   'tag_packages', 'tag_external_repos', 'group_package_listing',
+                   'group_req_listing', 'group_config')
+# versioned tables of the external repos a tag uses
+REPO_EREPO_TABLES = ('external_repo_config', 'external_repo_data')
+
+
+def _tag_ids(tag_id, event=None, inherit=True):
     """The tag's id followed by its ancestors' ids (when inherit)."""
-    from ..tags.tags import get_tag_id
-    tag_id = get_tag_id(tag, strict=True)
     ids = [tag_id]
     if inherit:
         from ..tags.inheritance import readFullInheritance
@@ -377,25 +383,47 @@ def _tag_ids(tag, event=None, inherit=True):
     return ids
 
 
-def _tag_event_union(column_sql, tag_ids, cond_create, cond_revoke, values):
-    """One query over every tag table (and tag_updates) giving change events."""
-    parts = []
-    for table in TAG_TABLES:
-        parts.append('SELECT create_event AS ev FROM %s WHERE tag_id IN %%(tags)s%s'
-                     % (table, cond_create))
-        parts.append('SELECT revoke_event AS ev FROM %s WHERE tag_id IN %%(tags)s '
-                     'AND revoke_event IS NOT NULL%s' % (table, cond_revoke))
-    parts.append('SELECT update_event AS ev FROM tag_updates WHERE tag_id IN %%(tags)s%s'
-                 % cond_create.replace('create_event', 'update_event'))
-    values = dict(values)
-    values['tags'] = tuple(tag_ids)
-    sql = 'SELECT %s FROM (%s) AS changes' % (column_sql, '\nUNION ALL\n'.join(parts))
+def _change_event(agg, tag_ids, op=None, event=None, erepos=True):
+    """min/max of every change event of the tags (one statement).
+
+    op/event bound the events ('<' before, '>' after); with erepos the config and data
+    changes of the external repos linked to the tags (as of ``event``) count as well.
+    """
+    def cond(col):
+        return '' if op is None else ' AND %s %s %%(event)s' % (col, op)
+    parts = ['SELECT update_event AS ev FROM tag_updates WHERE tag_id = ANY(%%(tags)s)%s'
+             % cond('update_event')]
+    for table in REPO_TAG_TABLES:
+        for col in ('create_event', 'revoke_event'):
+            parts.append('SELECT %s AS ev FROM %s WHERE tag_id = ANY(%%(tags)s)%s'
+                         % (col, table, cond(col)))
+    if erepos:
+        links = ('SELECT external_repo_id FROM tag_external_repos '
+                 'WHERE tag_id = ANY(%%(tags)s) AND %s'
+                 % eventCondition(event, 'tag_external_repos'))
+        for table in REPO_EREPO_TABLES:
+            for col in ('create_event', 'revoke_event'):
+                parts.append('SELECT %s AS ev FROM %s WHERE external_repo_id IN (%s)%s'
+                             % (col, table, links, cond(col)))
+    sql = 'SELECT %s(ev) FROM (%s) AS changes' % (agg, '\nUNION ALL\n'.join(parts))
     from .db import _singleValue
-    return _singleValue(sql, values, strict=False)
+    return _singleValue(sql, {'tags': list(tag_ids), 'event': event}, strict=False)
+
+
+def _event_arg(value, name):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise koji.ParameterError(f"Invalid type for value '{value}': {type(value)}, "
+                                  f"expected type {int}")
+    return value
 
 
 def tag_changed_since_event(event, taglist):
-    """tagChangedSinceEvent: True if any of the tags changed after the event."""
+    """tagChangedSinceEvent: True if any of the listed tags changed after the event.
+
+    No inheritance is followed: callers pass the whole tag list they care about.
+    """
     _check_event(event)
     if not isinstance(taglist, (list, tuple)):
         taglist = [taglist]
@@ -408,38 +436,50 @@ def tag_changed_since_event(event, taglist):
     last = get_last_event(strict=False)
     if last is None or event > last['id']:
         raise koji.GenericError('Event %i is in the future' % event)
-    found = _tag_event_union('max(ev)', ids, ' AND create_event > %(event)s',
-                             ' AND revoke_event > %(event)s', {'event': event})
+    found = _change_event('max', ids, '>', event, erepos=False)
     return found is not None
 
 
 def tag_last_change_event(tag, before=None, inherit=True):
-    """tagLastChangeEvent: newest event (at or before ``before``) touching the tag."""
-    if before is not None:
-        _check_event(before)
-    ids = _tag_ids(tag, event=before, inherit=inherit)
-    if before is None:
-        return _tag_event_union('max(ev)', ids, '', '', {})
-    return _tag_event_union('max(ev)', ids, ' AND create_event <= %(before)s',
-                            ' AND revoke_event <= %(before)s', {'before': before})
+    """tagLastChangeEvent: newest event strictly before ``before`` touching the tag.
+
+    Follows inheritance (as of ``before``) and the tag's external repos; a deleted tag
+    answers its deletion event (or earlier changes when ``before`` is given).
+    """
+    from ..tags.tags import get_tag
+    before = _event_arg(before, 'before')
+    taginfo = get_tag(tag, strict=True, event='auto')
+    tag_delete = taginfo.get('revoke_event')
+    if before is None and tag_delete:
+        return tag_delete
+    ids = _tag_ids(taginfo['id'], event=before, inherit=inherit)
+    last = _change_event('max', ids, None if before is None else '<', before)
+    if last is None:
+        return None
+    if tag_delete:
+        return min(tag_delete, last)
+    return last
 
 
 def tag_first_change_event(tag, after=None, inherit=True):
-    """tagFirstChangeEvent: first event after ``after`` touching the tag.
+    """tagFirstChangeEvent: first event strictly after ``after`` touching the tag.
 
-    With after=None this is the tag's creation event.
+    With after=None this is the tag's creation event; None when nothing changed since.
     """
+    from ..tags.tags import get_tag_id
+    tag_id = get_tag_id(tag, strict=True)
+    after = _event_arg(after, 'after')
+    query = QueryProcessor(tables=['tag_config'], columns=['min(create_event)'],
+                           aliases=['ev'], clauses=['tag_id = %(tag_id)s'],
+                           values={'tag_id': tag_id})
+    created = query.singleValue(strict=False)
     if after is None:
-        from ..tags.tags import get_tag_id
-        tag_id = get_tag_id(tag, strict=True)
-        query = QueryProcessor(tables=['tag_config'], columns=['min(create_event)'],
-                               aliases=['ev'], clauses=['tag_id = %(tag_id)s'],
-                               values={'tag_id': tag_id})
-        return query.singleValue(strict=False)
-    _check_event(after)
-    ids = _tag_ids(tag, event=after, inherit=inherit)
-    return _tag_event_union('min(ev)', ids, ' AND create_event > %(after)s',
-                            ' AND revoke_event > %(after)s', {'after': after})
+        return created
+    ids = _tag_ids(tag_id, event=after, inherit=inherit)
+    first = _change_event('min', ids, '>', after)
+    if first is None:
+        return None
+    return max(first, created) if created is not None else first
 
 
 class HistoryExports(object):
