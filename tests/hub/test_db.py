@@ -63,7 +63,15 @@ def test_query_processor_aliases_aslist_and_transform(cnx):
 def test_query_processor_rejects_unknown_order(cnx):
     query = db.QueryProcessor(columns=['name'], tables=['users'],
                               opts={'order': 'name; DROP TABLE users'})
-    with pytest.raises(koji.ParameterError):
+    # upstream raises a bare Exception here (the caller gets a faultCode 1 reply)
+    with pytest.raises(Exception) as exc:
+        query.execute()
+    assert type(exc.value) is Exception
+    assert str(exc.value) == 'Invalid order: name; DROP TABLE users'
+    # with an order map (upstream's QueryView) only its keys are accepted
+    query = db.QueryProcessor(columns=['name'], tables=['users'], opts={'order': '-bogus'},
+                              order_map={'id': 'id'})
+    with pytest.raises(koji.ParameterError, match='^Invalid order term: bogus$'):
         query.execute()
     with pytest.raises(koji.ParameterError):
         db.QueryProcessor(columns=['name'], tables=['users'], opts={'limit': 'x'})

@@ -167,10 +167,13 @@ def test_i8_values(hub_server):
             "<param><value><int>-5</int></value></param></params></methodCall>")
     status, _, data = raw_post(hub_server.url, body)
     assert xmlrpc.client.loads(data)[0][0] == [2 ** 63 - 1, -5]
-    # beyond 64 bits: parsed, but cannot go back out -> clean fault
+    # beyond 64 bits: refused as an argument no call can use
     body = body.replace('9223372036854775807', '99999999999999999999999')
     status, _, data = raw_post(hub_server.url, body)
-    assert status == 200 and fault_of(data).faultCode == 1
+    fault = fault_of(data)
+    assert status == 200
+    assert (fault.faultCode, fault.faultString) == (
+        1019, 'Invalid argument: integer out of range')
 
 
 def test_unknown_method_and_arg_counts(hub_server):

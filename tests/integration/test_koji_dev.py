@@ -139,6 +139,8 @@ def test_up_env_status_cli_down(stacks, server_dsn):
         hub_conf = fp.read()
     assert 'dbname=%s' % dbname in hub_conf
     assert 'KojiDir = %s' % env['KOJI_TOPDIR'] in hub_conf
+    # upstream's default: callers get no tracebacks (they would show locals to anyone)
+    assert 'KojiTraceback' not in hub_conf
 
     res = koji_dev('status', '--dir', directory)
     assert res.returncode == 0, res.stdout + res.stderr

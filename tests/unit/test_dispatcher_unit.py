@@ -78,6 +78,9 @@ class TestCalls(MiscExports):
         context.commit_pending = True
         return value
 
+    def unmarshallable(self):
+        return {1: 2}
+
     def writeThenFail(self):
         context.commit_pending = True
         raise koji.GenericError('failed after writing')
@@ -98,6 +101,12 @@ class TestCalls(MiscExports):
 
     def raw_fault(self):
         raise xmlrpc.client.Fault(4242, 'stored fault')
+
+    def control_chars(self, plain=False):
+        text = 'bad \x00\x01 \xff \udcff \ufffe end'
+        if plain:
+            raise ValueError(text)
+        raise koji.GenericError(text)
 
     def login(self, *args):
         return 'logged in'
@@ -242,6 +251,14 @@ def test_big_ints_and_datetimes(hub):
 
 
 def test_unmarshallable_result_is_fault(hub):
+    status, _, data = request(dumps((), methodname='unmarshallable'))
+    assert status == '200 OK'
+    with pytest.raises(xmlrpc.client.Fault) as exc:
+        xmlrpc.client.loads(data)
+    assert exc.value.faultCode == 1
+
+
+def test_out_of_range_argument_is_parameter_error(hub):
     body = ("<?xml version='1.0'?><methodCall><methodName>echo</methodName><params>"
             "<param><value><i8>99999999999999999999999</i8></value></param>"
             "</params></methodCall>")
@@ -249,7 +266,8 @@ def test_unmarshallable_result_is_fault(hub):
     assert status == '200 OK'
     with pytest.raises(xmlrpc.client.Fault) as exc:
         xmlrpc.client.loads(data)
-    assert exc.value.faultCode == 1
+    assert (exc.value.faultCode, exc.value.faultString) == (
+        1019, 'Invalid argument: integer out of range')
 
 
 def test_fault_strings(hub):
@@ -274,6 +292,67 @@ def test_fault_strings(hub):
     text = call('error').faultString
     assert text.startswith('Traceback') and 'GenericError: test error' in text
     assert call('error').faultCode == 1000
+
+
+@pytest.mark.parametrize('style', [None, 'normal', 'extended'])
+@pytest.mark.parametrize('debug', [False, True])
+def test_fault_text_never_carries_control_characters(hub, style, debug):
+    hub.opts['KojiTraceback'] = style
+    hub.opts['KojiDebug'] = debug
+    for plain in (False, True):
+        status, _, data = request(dumps((plain,), methodname='control_chars'))
+        assert status == '200 OK'
+        # a strict XML parser reads the reply
+        with pytest.raises(xmlrpc.client.Fault) as exc:
+            xmlrpc.client.loads(data)
+        text = exc.value.faultString
+        assert '\\x00\\x01 \xff \\udcff \\ufffe end' in text
+        assert '\x00' not in text
+    # the same inside a multicall reply
+    result = call('multiCall', [{'methodName': 'control_chars', 'params': []}])
+    assert result[0]['faultString'] == 'bad \\x00\\x01 \xff \\udcff \\ufffe end'
+
+
+def test_deeply_nested_arguments_are_refused(hub):
+    body = ("<?xml version='1.0'?><methodCall><methodName>echo</methodName><params>"
+            "<param><value>%s</value></param></params></methodCall>"
+            % ('<array><data><value>' * 500 + '<int>1</int>'
+               + '</value></data></array>' * 500))
+    status, _, data = request(body)
+    assert status == '200 OK'
+    with pytest.raises(xmlrpc.client.Fault) as exc:
+        xmlrpc.client.loads(data)
+    assert (exc.value.faultCode, exc.value.faultString) == (
+        1019, 'Invalid argument: nested more than 100 levels deep')
+    ok = [[[[1]]]]
+    assert call('echo', ok) == [ok]
+
+
+def test_argument_errors_name_upstream_functions(hub):
+    # TestCalls is registered like upstream's RootExports methods: named by class
+    fault = call('echo', foo=1)
+    assert (fault.faultCode, fault.faultString) == (
+        1019, "TestCalls.echo() got an unexpected keyword argument 'foo'")
+    fault = call('getAPIVersion', 1)
+    assert fault.faultString == ('TestCalls.getAPIVersion() takes 1 positional argument '
+                                 'but 2 were given')
+    fault = call('multiCall')
+    assert fault.faultString == ('ModXMLRPCRequestHandler.multiCall() missing 1 required '
+                                 "positional argument: 'calls'")
+
+
+def test_host_calls_need_a_host_session(hub, monkeypatch):
+    seen = []
+
+    def host_call(value):
+        seen.append(value)
+        return value
+    hub.state.registry.register_function(host_call, name='host.sample')
+    fault = call('host.sample', 5)
+    assert (fault.faultCode, fault.faultString) == (1002, 'Not logged-in')
+    assert seen == []
+    # a call whose arguments do not fit fails on them first, as upstream's would
+    assert call('host.sample').faultCode == 1019
 
 
 # ---------------------------------------------------------------------------

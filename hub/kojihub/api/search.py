@@ -74,9 +74,13 @@ def search(terms, type, matchType, queryOpts=None):
     savepoint = Savepoint('search_regexp')
     try:
         result = query.execute()
-    except psycopg2.DataError as exc:
+    except koji.ParameterError as exc:
+        # the database layer reports a value it refused as ParameterError (core/db.py)
+        if not isinstance(exc.__cause__, psycopg2.DataError):
+            raise
         savepoint.rollback()
-        raise koji.GenericError('Invalid regex: %s (%s)' % (terms, str(exc).strip()))
+        raise koji.GenericError('Invalid regex: %s (%s)'
+                                % (terms, str(exc.__cause__).strip()))
     savepoint.release()
     return result
 

@@ -17,6 +17,7 @@ from koji.context import context
 
 from ..users import perms as _perms
 from ..users import users as _users
+from .argcheck import call_checked
 from .db import QueryProcessor, _dml, _singleValue, nextval
 
 logger = logging.getLogger('koji.hub.auth')
@@ -82,11 +83,18 @@ def _raw_execute(sql, values):
         cursor.close()
 
 
+# session ids and call numbers are INTEGER columns
+_INT_MIN, _INT_MAX = -2 ** 31, 2 ** 31 - 1
+
+
 def _parse_int(value, what):
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         raise koji.AuthError('Invalid %s: %r' % (what, value))
+    if not _INT_MIN <= number <= _INT_MAX:
+        raise koji.AuthError('Invalid %s: %r' % (what, value))
+    return number
 
 
 def _session_info(session_id, key):
@@ -577,12 +585,15 @@ class Session(object):
 
 # -- calls registered on the hub under these names
 
+# The login calls take any arguments (as upstream's wrappers do) and pass them on to the
+# Session method: arguments that do not fit it are the caller's error, not the hub's.
+
 def login(*args, **opts):
-    return context.session.login(*args, **opts)
+    return call_checked(context.session.login, args, opts)
 
 
 def sslLogin(*args, **opts):
-    return context.session.sslLogin(*args, **opts)
+    return call_checked(context.session.sslLogin, args, opts)
 
 
 def logout(session_id=None):
@@ -599,12 +610,23 @@ def logoutChild(session_id):
 
 def exclusiveSession(*args, **opts):
     """Make this session exclusive"""
-    return context.session.makeExclusive(*args, **opts)
+    return call_checked(context.session.makeExclusive, args, opts)
 
 
 def sharedSession():
     """Drop out of exclusive mode"""
     return context.session.makeShared()
+
+
+def assert_host_session():
+    """The caller must be a build host on an exclusive session (upstream's Host().verify())."""
+    session = getattr(context, 'session', None)
+    if session is None or not session.logged_in:
+        raise koji.AuthError('Not logged-in')
+    if session.getHostId() is None:
+        raise koji.AuthError('User %i is not a host' % session.user_id)
+    if not session.exclusive:
+        raise koji.AuthError('This method requires an exclusive session')
 
 
 _INFO_FIELDS = ('authtype', 'callnum', 'exclusive', 'expired', 'master', 'renew_time',

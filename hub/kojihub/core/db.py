@@ -57,6 +57,45 @@ def _make_dsn(opts):
     return ' '.join(parts)
 
 
+# SQLSTATEs that mean "the caller passed a value of the wrong type or size", not a bug:
+# class 22 (data exception: out of range, bad text, too long, ...) and these two of 42
+_VALUE_STATES = ('42883', '42804')  # undefined_function (no operator), datatype_mismatch
+_FAULT_TEXT_MAX = 200
+
+
+def _short(value):
+    """repr of a parameter dict, cut so a huge argument cannot flood the log."""
+    text = repr(value)
+    if len(text) > 2000:
+        text = text[:2000] + '...'
+    return text
+
+
+def value_fault(exc):
+    """A ParameterError for a database error caused by an argument's value, else None.
+
+    Arguments reach SQL as parameters, so a wrong type (``task_id = true``), an integer out
+    of range, a string too long for its column or a NUL byte is the caller's mistake and
+    gets a clean fault instead of an unexpected error.
+    """
+    if isinstance(exc, psycopg2.Error):
+        state = exc.pgcode or ''
+        if state.startswith('22') or state in _VALUE_STATES:
+            text = (exc.diag.message_primary or str(exc)).strip()
+        elif state == '' and "can't adapt" in str(exc):
+            text = str(exc).strip()
+        else:
+            return None
+    elif isinstance(exc, ValueError) and 'NUL' in str(exc):
+        text = str(exc).strip()
+    else:
+        return None
+    text = text.splitlines()[0] if text else 'invalid value'
+    if len(text) > _FAULT_TEXT_MAX:
+        text = text[:_FAULT_TEXT_MAX] + '...'
+    return koji.ParameterError('Invalid argument value: %s' % text)
+
+
 class CursorWrapper(object):
     """Cursor that logs statements with their timing."""
 
@@ -76,9 +115,13 @@ class CursorWrapper(object):
                 self.cursor.execute(operation)
             else:
                 self.cursor.execute(operation, parameters)
-        except Exception:
+        except Exception as exc:
+            fault = value_fault(exc)
+            if fault is not None:
+                logger.info('Query refused a value: %s', fault)
+                raise fault from exc
             if log_errors:
-                logger.error('Query failed: %s (values %r)', operation, parameters,
+                logger.error('Query failed: %s (values %r)', operation, _short(parameters),
                              exc_info=logger.isEnabledFor(logging.DEBUG))
             raise
         if logger.isEnabledFor(logging.DEBUG):
@@ -289,9 +332,12 @@ class QueryProcessor(object):
         self.clauses = list(clauses or [])
         self.values = dict(values or {})
         self.transform = transform
+        if opts is not None and not isinstance(opts, dict):
+            raise koji.ParameterError('Invalid queryOpts: %s' % type(opts).__name__)
         self.opts = dict(opts or {})
         self.enable_group = enable_group
-        self.order_map = dict(order_map or {})
+        # None: order by any alias or column; a map: only its keys (upstream's QueryView)
+        self.order_map = None if order_map is None else dict(order_map)
         self._check_opts()
 
     def _check_opts(self):
@@ -337,13 +383,16 @@ class QueryProcessor(object):
         return '\nWHERE ' + ' AND '.join('(%s)' % c for c in self.clauses)
 
     def _order_expr(self, name):
-        if name in self.order_map:
+        if self.order_map and name in self.order_map:
             return self.order_map[name]
         if name in self.aliases:
             return self.columns[self.aliases.index(name)]
         if name in self.columns:
             return name
-        raise koji.ParameterError('Invalid order term: %s' % name)
+        if self.order_map is not None:
+            raise koji.ParameterError('Invalid order term: %s' % name)
+        # upstream's QueryProcessor raises a bare Exception here (a faultCode 1 reply)
+        raise Exception('Invalid order: ' + name)
 
     def _order(self):
         order = self.opts.get('order')
@@ -426,7 +475,13 @@ class QueryProcessor(object):
         cursor = context.cnx.cnx.cursor(name=name)
         cursor.itersize = chunksize
         try:
-            cursor.execute(str(self), self.values)
+            try:
+                cursor.execute(str(self), self.values)
+            except Exception as exc:
+                fault = value_fault(exc)
+                if fault is None:
+                    raise
+                raise fault from exc
             for row in cursor:
                 yield self._convert(row, fields)
         finally:

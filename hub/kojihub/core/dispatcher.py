@@ -8,6 +8,7 @@ process-level state is what startup builds once: options, registry, plugins, pol
 import datetime
 import logging
 import os
+import re
 import socket
 import sys
 import threading
@@ -20,6 +21,7 @@ from koji._version import __version__
 from koji.context import context
 from koji.server import BadRequest, RequestTimeout, ServerError
 
+from . import argcheck
 from . import config as hubconfig
 from . import db
 from . import plugins as hubplugins
@@ -30,6 +32,9 @@ logger = logging.getLogger('koji.hub')
 # calls LockOut still lets everyone make
 LOCKOUT_EXEMPT = ('login', 'sslLogin', 'logout')
 MULTICALL_NAMES = ('multiCall', 'system.multicall')
+# upstream's multicall is a method of its request handler class
+MULTICALL_UPSTREAM = argcheck.UpstreamName('ModXMLRPCRequestHandler.multiCall', True)
+HOST_PREFIX = 'host.'
 # top-level functions of auth.py that are calls of their own
 AUTH_FUNCTIONS = ('login', 'sslLogin', 'logout', 'subsession', 'logoutChild',
                   'exclusiveSession', 'sharedSession')
@@ -42,6 +47,9 @@ LOCKOUT_MESSAGE = 'Server disabled for maintenance'
 METHOD_NOT_ALLOWED = ('Method Not Allowed\n'
                       'This is an XML-RPC server. Only POST requests are accepted.\n')
 READ_CHUNK = 65536
+# arrays/structs nested deeper than this are refused before any call sees them
+MAX_NESTING = 100
+I8_MIN, I8_MAX = -2 ** 63, 2 ** 63 - 1
 UPLOAD_CONTENT_TYPE = 'application/octet-stream'
 
 # optional WSGI environ key / env var naming a log file (otherwise stderr = httpd error log)
@@ -64,7 +72,25 @@ def encode_response(result):
     return xmlrpcplus.dumps((result,), methodresponse=1, marshaller=HubMarshaller)
 
 
+# characters XML 1.0 cannot carry (C0 controls but tab/newline/return, lone surrogates,
+# U+FFFE/U+FFFF): a fault text holding one would make the whole reply unreadable
+_NOT_XML_CHAR = re.compile('[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]')
+
+
+def _escape_char(match):
+    code = ord(match.group(0))
+    return '\\x%02x' % code if code < 0x100 else '\\u%04x' % code
+
+
+def clean_fault_text(text):
+    """Fault text safe to send: characters XML cannot carry are written as escapes."""
+    if not isinstance(text, str):
+        text = str(text)
+    return _NOT_XML_CHAR.sub(_escape_char, text)
+
+
 def encode_fault(fault):
+    fault = xmlrpcplus.Fault(fault.faultCode, clean_fault_text(fault.faultString))
     return xmlrpcplus.dumps(fault, marshaller=HubMarshaller)
 
 
@@ -181,10 +207,11 @@ def get_registry(opts, tracker):
     """Register the facades, auth calls and plugin exports."""
     from . import auth
     from ..api.exports import NAMESPACES, RootExports
+    from ..api.upstream_names import FUNCTION_NAMES
     registry = HandlerRegistry()
-    registry.register_instance(RootExports())
+    registry.register_instance(RootExports(), function_names=FUNCTION_NAMES)
     for prefix, facade in NAMESPACES.items():
-        registry.register_instance(facade(), prefix=prefix)
+        registry.register_instance(facade(), prefix=prefix, function_names=FUNCTION_NAMES)
     for fname in AUTH_FUNCTIONS:
         registry.register_function(getattr(auth, fname), name=fname)
     if tracker is not None:
@@ -293,6 +320,30 @@ def parse_request(body):
     return params, method
 
 
+def check_params(params):
+    """Refuse arguments no call can use: deeper than MAX_NESTING, integers beyond 64 bits.
+
+    Such values would only fail later, deep inside a call or when the reply is encoded.
+    """
+    stack = [(params, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (list, tuple)):
+            items = value
+        elif isinstance(value, dict):
+            items = value.values()
+        elif isinstance(value, int) and not isinstance(value, bool):
+            if not I8_MIN <= value <= I8_MAX:
+                raise koji.ParameterError('Invalid argument: integer out of range')
+            continue
+        else:
+            continue
+        if depth >= MAX_NESTING:
+            raise koji.ParameterError('Invalid argument: nested more than %d levels deep'
+                                      % MAX_NESTING)
+        stack.extend((item, depth + 1) for item in items)
+
+
 # ---------------------------------------------------------------------------
 # faults
 
@@ -345,24 +396,27 @@ def _check_lockout(method):
         raise koji.ServerOffline(LOCKOUT_MESSAGE)
 
 
-def _call_with_argcheck(func, args, kwargs):
-    from koji.util import call_with_argcheck
-    return call_with_argcheck(func, args, kwargs)
-
-
 def _decode_args(params):
     from koji.args import decode_args
     return decode_args(*params)
 
 
 def dispatch(method, params):
-    """Run one call by name (multicall included, so multicalls may nest)."""
+    """Run one call by name (multicall included, so multicalls may nest).
+
+    Every ``host.*`` call is for build hosts only: once the arguments fit, the caller must
+    be a host on an exclusive session, whatever the call itself checks.
+    """
     if method in MULTICALL_NAMES:
-        func = multicall
-    else:
-        func = context.handlers.get(method)
+        args, kwargs = _decode_args(params)
+        return argcheck.call_checked(multicall, args, kwargs, upstream=MULTICALL_UPSTREAM)
+    registry = context.handlers
+    func = registry.get(method)
     args, kwargs = _decode_args(params)
-    return _call_with_argcheck(func, args, kwargs)
+    if method.startswith(HOST_PREFIX) and argcheck.binds(func, args, kwargs):
+        from .auth import assert_host_session
+        assert_host_session()
+    return registry.call_checked(method, func, args, kwargs)
 
 
 def _drop_event():
@@ -402,7 +456,7 @@ def multicall(calls):
             except xmlrpcplus.Fault as fault:
                 _rollback_savepoint(savepoint)
                 results.append({'faultCode': fault.faultCode,
-                                'faultString': fault.faultString})
+                                'faultString': clean_fault_text(fault.faultString)})
             except Exception:
                 _rollback_savepoint(savepoint)
                 results.append(_multicall_fault())
@@ -438,8 +492,9 @@ def _multicall_fault():
         exc_info=not isinstance(value, koji.GenericError))
     return {
         'faultCode': code,
-        'faultString': ', '.join(str(arg) for arg in value.args),
-        'traceback': traceback.format_exception(etype, value, tb),
+        'faultString': clean_fault_text(', '.join(str(arg) for arg in value.args)),
+        'traceback': [clean_fault_text(line)
+                      for line in traceback.format_exception(etype, value, tb)],
     }
 
 
@@ -452,6 +507,7 @@ def handle_rpc(environ):
     _new_session()
     _check_lockout(method)
     logger.debug('Handler: %s', method)
+    check_params(params)
     return dispatch(method, params)
 
 

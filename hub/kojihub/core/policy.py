@@ -15,6 +15,7 @@ from koji.context import context
 from koji.policy import (BaseSimpleTest, BoolTest, MatchTest, PolicySyntaxError,
                          findSimpleTests, parse_policies)
 
+from .auth import assert_host_session as _assert_host_session  # noqa: F401 (re-export)
 from .config import DEFAULT_POLICIES
 from .db import QueryProcessor
 from .lookup import lookup_name
@@ -715,17 +716,6 @@ def eval_policy(name, data):
 
 # ---------------------------------------------------------------------------
 # calls
-
-def _assert_host_session():
-    """The caller must be a build host on an exclusive session (like Host().verify())."""
-    session = getattr(context, 'session', None)
-    if session is None or not session.logged_in:
-        raise koji.AuthError('Not logged-in')
-    if session.getHostId() is None:
-        raise koji.AuthError('User %i is not a host' % session.user_id)
-    if not session.exclusive:
-        raise koji.AuthError('This method requires an exclusive session')
-
 
 def _check_data(data):
     if not isinstance(data, dict):

@@ -8,6 +8,8 @@ import logging
 
 import koji
 
+from .argcheck import UpstreamName, call_checked
+
 logger = logging.getLogger('koji.hub.registry')
 
 # argspec defaults / annotations travel over XML-RPC; anything else is sent as its repr
@@ -95,6 +97,8 @@ class HandlerRegistry(object):
 
     def __init__(self):
         self.funcs = {}
+        # name -> argcheck.UpstreamName, for argument errors worded as upstream's
+        self.upstream = {}
         self.register_function(self.list_api, name='_listapi')
         self.register_function(self.system_listMethods, name='system.listMethods')
         self.register_function(self.system_methodSignature, name='system.methodSignature')
@@ -112,8 +116,14 @@ class HandlerRegistry(object):
             raise koji.GenericError('duplicate registration for %s' % name)
         self.funcs[name] = func
 
-    def register_instance(self, instance, prefix=None):
-        """Register every public callable attribute of instance (``prefix.name`` if given)."""
+    def register_instance(self, instance, prefix=None, function_names=None):
+        """Register every public callable attribute of instance (``prefix.name`` if given).
+
+        For argument errors each call is named as upstream defines it: a method of a class
+        named like instance's, unless function_names maps the call to a plain function.
+        """
+        function_names = function_names or {}
+        facade = type(instance).__name__
         for attr in dir(instance):
             if attr.startswith('_'):
                 continue
@@ -122,10 +132,14 @@ class HandlerRegistry(object):
                 continue
             name = '%s.%s' % (prefix, attr) if prefix else attr
             self.register_function(func, name=name)
+            if name in function_names:
+                self.upstream[name] = UpstreamName(function_names[name], False)
+            else:
+                self.upstream[name] = UpstreamName('%s.%s' % (facade, attr), True)
 
     # upstream calls the prefixed form register_module
-    def register_module(self, instance, prefix=None):
-        self.register_instance(instance, prefix=prefix)
+    def register_module(self, instance, prefix=None, function_names=None):
+        self.register_instance(instance, prefix=prefix, function_names=function_names)
 
     def register_plugin(self, plugin):
         """Register the functions a plugin module marked as exported; return their names."""
@@ -149,8 +163,11 @@ class HandlerRegistry(object):
 
     def call(self, name, *args, **kwargs):
         """Call a registered method by name (used by count/filterResults)."""
-        from koji.util import call_with_argcheck
-        return call_with_argcheck(self.get(name), args, kwargs)
+        return self.call_checked(name, self.get(name), args, kwargs)
+
+    def call_checked(self, name, func, args, kwargs):
+        """Call func (registered as name); bad arguments fault in upstream's wording."""
+        return call_checked(func, args, kwargs, upstream=self.upstream.get(name))
 
     def names(self):
         return list(self.funcs)
