@@ -86,8 +86,8 @@ class NewDistRepoTask(BaseTaskHandler):
     _taskWeight = 0.1
 
     def handler(self, tag, repo_id, keys, task_opts):
-        tinfo = self.session.getTag(tag, strict=True, event=task_opts['event'])
-        if not task_opts['arch']:
+        tinfo = self.session.getTag(tag, strict=True, event=task_opts.get('event'))
+        if not task_opts.get('arch'):
             task_opts['arch'] = (tinfo['arches'] or '').split()
         if not task_opts['arch']:
             raise koji.GenericError('No arches specified nor for the tag!')
@@ -101,7 +101,7 @@ class NewDistRepoTask(BaseTaskHandler):
         subtasks = {}
         for arch in arch32s:
             subtasks[arch] = self._spawn(tag, repo_id, arch, keys, task_opts)
-        if subtasks and task_opts['multilib']:
+        if subtasks and task_opts.get('multilib'):
             self.wait(list(subtasks.values()), all=True, failany=True)
             for arch in arch32s:
                 self._move(repo_id, subtasks[arch], arch)
@@ -110,7 +110,7 @@ class NewDistRepoTask(BaseTaskHandler):
                 subtasks[arch] = self._spawn(tag, repo_id, arch, keys, task_opts)
         self.wait(list(subtasks.values()), all=True, failany=True)
         for arch, task_id in subtasks.items():
-            if task_opts['multilib'] and arch in arch32s:
+            if task_opts.get('multilib') and arch in arch32s:
                 continue
             self._move(repo_id, task_id, arch)
         self.session.host.repoDone(repo_id, {})
@@ -149,8 +149,8 @@ class createDistRepoTask(BaseTaskHandler):
             oldrepodir = koji.pathinfo.distrepo(oldrepo['id'], oldrepo['tag_name'])
         self.uploadpath = self.getUploadDir()
         self.get_rpms(tag, arch, keys, opts)
-        if opts['multilib'] and is_multilib_arch(arch):
-            self.do_multilib(arch, MULTILIB_ARCHES[arch], opts['multilib'])
+        if opts.get('multilib') and is_multilib_arch(arch):
+            self.do_multilib(arch, MULTILIB_ARCHES[arch], opts.get('multilib'))
         self.split_pkgs(opts)
         self.write_kojipkgs()
         self.write_pkglist()
@@ -194,8 +194,8 @@ class createDistRepoTask(BaseTaskHandler):
         builddirs = {}
         for pkg_arch in COMPAT_ARCHES.get(arch, (arch, 'noarch')):
             rpm_rows, builds = self.session.listTaggedRPMS(
-                tag, event=opts['event'], arch=pkg_arch, latest=opts['latest'],
-                inherit=opts['inherit'], rpmsigs=True)
+                tag, event=opts.get('event'), arch=pkg_arch, latest=opts.get('latest', False),
+                inherit=opts.get('inherit', False), rpmsigs=True)
             for build in builds:
                 if build.get('draft'):
                     raise koji.BuildError('Draft build: %s is not allowed' % build['nvr'])
@@ -211,7 +211,7 @@ class createDistRepoTask(BaseTaskHandler):
             builddir = builddirs[rpminfo['build_id']]
             if rpminfo['sigkey'] is None:
                 sig_missing.append(rpm_id)
-                if opts['skip_missing_signatures']:
+                if opts.get('skip_missing_signatures'):
                     continue
                 pkgpath = joinpath(builddir, koji.pathinfo.rpm(rpminfo))
             else:
@@ -237,7 +237,7 @@ class createDistRepoTask(BaseTaskHandler):
         for rpminfo in rpms:
             avail.setdefault(rpminfo['id'], []).append(rpminfo.get('sigkey') or '')
         text = 'Some rpms were missing requested signatures.\n'
-        if opts['skip_missing_signatures']:
+        if opts.get('skip_missing_signatures'):
             text += ('The skip_missing_signatures option was specified, so these files '
                      'were excluded.\n')
         text += 'Requested keys: %r\n\n# RPM name: available keys\n' % [k.lower() for k in keys]
@@ -246,7 +246,7 @@ class createDistRepoTask(BaseTaskHandler):
         for fname, rpm_id in names:
             text += '%s: %r\n' % (fname, avail.get(rpm_id, []))
         self._upload_text('missing_signatures.log', text)
-        if not opts['skip_missing_signatures'] and not opts['allow_missing_signatures']:
+        if not opts.get('skip_missing_signatures') and not opts.get('allow_missing_signatures'):
             raise koji.GenericError('Unsigned packages found. See missing_signatures.log')
 
     def write_signed_rpms(self, selected):

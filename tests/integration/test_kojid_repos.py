@@ -1,0 +1,362 @@
+"""Repos on demand, builder side: a real kojid makes tag repos and dist repos.
+
+Everything is real: rpms from rpmbuild imported into the hub, the hub over HTTP, one kojid
+in the createrepo channel running createrepo_c and mergerepo_c, an external repo served
+over HTTP from this process, signed copies from rpmsign with a throw-away key. Requests go
+through the hub's queue (repo.request / repo.checkQueue / repo.checkRequest), as kojira
+and builders use it.
+"""
+import functools
+import glob
+import gzip
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import textwrap
+import threading
+import xml.etree.ElementTree as ET
+
+import pytest
+
+import koji
+from koji_cli.lib import unique_path
+from tests.cli.rpmkit import build_kit
+from tests.fixtures.rpms import rpm_checksig
+from tests.integration.test_kojid import PLUGIN, Builder, _admin_session, _wait_for
+
+HOST = 'kojid-repos.test'
+HUB_OPTS = {'RunInterval': 1, 'ReadyTimeout': 6, 'HostTimeout': 8, 'AssignTimeout': 10}
+REQUIRED_CALLS = ('host.repoInit', 'host.repoDone', 'repo.request', 'repo.checkRequest',
+                  'repo.checkQueue', 'getExternalRepoList', 'distRepo', 'host.distRepoMove')
+COMMON = '{http://linux.duke.edu/metadata/common}'
+REPOMD = '{http://linux.duke.edu/metadata/repo}'
+XML_BASE = '{http://www.w3.org/XML/1998/namespace}base'
+
+CALLBACK_PLUGIN = '''
+"""Marks every repo it sees, so the test can tell the callbacks ran with their arguments."""
+import json
+import os
+
+from koji.plugin import callback
+
+
+@callback('postCreateRepo')
+def mark_repo(cbtype, tag=None, repodir=None, repo_id=None, arch=None, **kws):
+    with open(os.path.join(repodir, 'repodata', 'callback.json'), 'w') as fo:
+        json.dump({'cbtype': cbtype, 'tag': tag, 'repo_id': repo_id, 'arch': arch,
+                   'task': kws['taskinfo']['method']}, fo)
+
+
+@callback('postCreateDistRepo')
+def mark_dist(cbtype, tag=None, repodir=None, repo_id=None, arch=None, keys=None, **kws):
+    with open(os.path.join(repodir, 'callback.json'), 'w') as fo:
+        json.dump({'cbtype': cbtype, 'tag': tag, 'repo_id': repo_id, 'arch': arch,
+                   'keys': keys}, fo)
+'''
+
+
+class RepoBuilder(Builder):
+    """A kojid that also loads the callback plugin."""
+
+    def write_conf(self):
+        super(RepoBuilder, self).write_conf()
+        with open(self.conf) as fo:
+            text = fo.read()
+        with open(self.conf, 'w') as fo:
+            fo.write(text.replace('plugins = testtasks', 'plugins = testtasks repocb'))
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def _serve(directory):
+    handler = functools.partial(QuietHandler, directory=directory)
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def _import(admin, build):
+    for path in [build.srpm] + list(build.rpms):
+        serverdir = unique_path('repo-import')
+        admin.uploadWrapper(path, serverdir)
+        admin.importRPM(serverdir, os.path.basename(path))
+
+
+@pytest.fixture(scope='module')
+def repo_env(hub_server, tmp_path_factory):
+    methods = set(koji.ClientSession(hub_server.url).system.listMethods())
+    missing = [m for m in REQUIRED_CALLS if m not in methods]
+    if missing:
+        pytest.skip('hub lacks repo calls: %s' % ', '.join(missing))
+    for tool in ('createrepo_c', 'mergerepo_c', 'rpmbuild'):
+        if not shutil.which(tool):
+            pytest.skip('%s is not installed' % tool)
+    hub_server.restart(HUB_OPTS)
+    base = str(tmp_path_factory.mktemp('kojid-repos'))
+    plugindir = os.path.join(base, 'plugins')
+    os.makedirs(plugindir)
+    with open(os.path.join(plugindir, 'testtasks.py'), 'w') as fo:
+        fo.write(textwrap.dedent(PLUGIN))
+    with open(os.path.join(plugindir, 'repocb.py'), 'w') as fo:
+        fo.write(CALLBACK_PLUGIN)
+    # the external repo: one package, served as <url>/x86_64/
+    extdir = os.path.join(base, 'external')
+    ext_build = build_kit(os.path.join(base, 'ext-rpmbuild'), 'rp-ext', '3.0', '1')
+    os.makedirs(os.path.join(extdir, 'x86_64'))
+    shutil.copy(ext_build.rpms[0], os.path.join(extdir, 'x86_64'))
+    subprocess.run(['createrepo_c', '-q', os.path.join(extdir, 'x86_64')], check=True)
+    server = _serve(extdir)
+    admin = _admin_session(hub_server)
+    builder = RepoBuilder(hub_server, base, HOST, plugindir)
+    admin.addHost(HOST, ['x86_64', 'noarch'])
+    admin.addHostToChannel(HOST, 'createrepo')
+    admin.removeHostFromChannel(HOST, 'default')
+    hub_server.set_password(HOST, builder.password)
+    try:
+        builder.start()
+        _wait_for(lambda: (admin.getHost(HOST) or {}).get('ready'), 60,
+                  'host %s to check in\n%s' % (HOST, builder.read_log()))
+        yield {'hub': hub_server, 'admin': admin, 'builder': builder, 'base': base,
+               'ext_url': 'http://127.0.0.1:%d/$arch/' % server.server_address[1]}
+    finally:
+        builder.stop()
+        server.shutdown()
+        server.server_close()
+        admin.logout()
+
+
+def _kit(env, name, version='1.0', release='1', noarch=True):
+    build = build_kit(os.path.join(env['base'], 'rpmbuild-%s' % name), name, version, release,
+                      noarch=noarch)
+    _import(env['admin'], build)
+    return build
+
+
+def _make_tag(env, name, builds):
+    admin = env['admin']
+    admin.createTag(name, arches='x86_64')
+    for build in builds:
+        admin.packageListAdd(name, build.name, owner=env['hub'].admin_user)
+        admin.tagBuildBypass(name, build.nvr)
+    return admin.getTag(name)
+
+
+def _repo_for(env, tag, min_event):
+    """Request a repo of the tag and wait until the queue yields one; returns repoinfo."""
+    admin = env['admin']
+    check = admin.repo.request(tag, min_event=min_event)
+    if check['repo']:
+        return check['repo']
+    req_id = check['request']['id']
+
+    def done():
+        admin.repo.checkQueue()
+        status = admin.repo.checkRequest(req_id)
+        if status['repo']:
+            return status['repo']
+        if not status['request']['active']:
+            raise AssertionError('request failed: %r\n%s' % (status, env['builder'].read_log()))
+        return None
+    try:
+        return _wait_for(done, 120, 'a repo for %s' % tag, interval=0.2)
+    except AssertionError:
+        raise AssertionError(env['builder'].read_log())
+
+
+def _wait_task(env, task_id, timeout=120):
+    admin = env['admin']
+
+    def done():
+        info = admin.getTaskInfo(task_id)
+        if info['state'] in (koji.TASK_STATES['CLOSED'], koji.TASK_STATES['FAILED'],
+                             koji.TASK_STATES['CANCELED']):
+            return info
+        admin.repo.checkQueue()
+        return None
+    try:
+        return _wait_for(done, timeout, 'task %s' % task_id, interval=0.2)
+    except AssertionError:
+        raise AssertionError(env['builder'].read_log())
+
+
+def _primary(repodata):
+    """{package name: location href} from a repodata dir's primary.xml.gz."""
+    root = ET.parse(os.path.join(repodata, 'repomd.xml')).getroot()
+    for data in root.findall(REPOMD + 'data'):
+        if data.get('type') == 'primary':
+            href = data.find(REPOMD + 'location').get('href')
+            break
+    with gzip.open(os.path.join(os.path.dirname(repodata), href)) as fo:
+        primary = ET.parse(fo).getroot()
+    found = {}
+    for pkg in primary.findall(COMMON + 'package'):
+        location = pkg.find(COMMON + 'location')
+        # merged packages carry their repo's url as xml:base
+        base = location.get(XML_BASE)
+        href = location.get('href')
+        if base:
+            href = '%s/%s' % (base.rstrip('/'), href)
+        found[pkg.find(COMMON + 'name').text] = href
+    return found
+
+
+def _repodata(env, tag, repo_id, arch='x86_64'):
+    return os.path.join(env['hub'].topdir, 'repos', tag, str(repo_id), arch, 'repodata')
+
+
+@pytest.fixture(scope='module')
+def kits(repo_env):
+    """Two imported builds: rp-alpha (noarch) and rp-beta (host arch)."""
+    return [_kit(repo_env, 'rp-alpha'), _kit(repo_env, 'rp-beta', '2.0', '3', noarch=False)]
+
+
+def test_repo_with_builds_and_external_repo(repo_env, kits):
+    admin = repo_env['admin']
+    tag = _make_tag(repo_env, 'rp-build', kits)
+    admin.createExternalRepo('rp-ext-repo', repo_env['ext_url'])
+    admin.addExternalRepoToTag('rp-build', 'rp-ext-repo', 5)
+
+    repo = _repo_for(repo_env, 'rp-build', admin.tagLastChangeEvent(tag['id']))
+    assert repo['tag_name'] == 'rp-build'
+    assert koji.REPO_STATES[admin.repoInfo(repo['id'])['state']] == 'READY'
+    datadir = _repodata(repo_env, 'rp-build', repo['id'])
+    packages = _primary(datadir)
+    assert sorted(packages) == ['rp-alpha', 'rp-beta', 'rp-ext']
+    # ours point into the topdir through toplink, the external one at its repo url
+    assert packages['rp-alpha'].startswith('toplink/packages/rp-alpha/1.0/1/noarch/')
+    assert packages['rp-ext'] == (repo_env['ext_url'].replace('$arch', 'x86_64')
+                                  + 'rp-ext-3.0-1.noarch.rpm')
+    origins_file, = glob.glob(os.path.join(datadir, '*pkgorigins.gz'))
+    with gzip.open(origins_file, 'rt') as fo:
+        origins = fo.read()
+    assert 'rp-ext-3.0-1.noarch' in origins
+    assert koji.load_json(os.path.join(datadir, 'callback.json')) == {
+        'cbtype': 'postCreateRepo', 'tag': 'rp-build', 'repo_id': repo['id'],
+        'arch': 'x86_64', 'task': 'createrepo'}
+
+    # one createrepo child per arch, with the logs of both commands
+    children = admin.getTaskChildren(repo['task_id'])
+    assert [(c['method'], c['label'], c['arch']) for c in children] == [
+        ('createrepo', 'x86_64', 'noarch')]
+    outputs = admin.listTaskOutput(children[0]['id'])
+    assert 'createrepo.log' in outputs and 'mergerepos.log' in outputs
+    assert admin.getTaskResult(repo['task_id']) == [repo['id'], repo['create_event']]
+
+
+def test_tagging_makes_next_request_regenerate(repo_env, kits):
+    admin = repo_env['admin']
+    tag = _make_tag(repo_env, 'rp-regen', kits)
+    first = _repo_for(repo_env, 'rp-regen', admin.tagLastChangeEvent(tag['id']))
+    # nothing changed: the same repo answers
+    again = admin.repo.request('rp-regen', min_event=admin.tagLastChangeEvent(tag['id']))
+    assert again['repo']['id'] == first['id']
+
+    gamma = _kit(repo_env, 'rp-gamma', '0.5', '2')
+    admin.packageListAdd('rp-regen', 'rp-gamma', owner=repo_env['hub'].admin_user)
+    admin.tagBuildBypass('rp-regen', gamma.nvr)
+    second = _repo_for(repo_env, 'rp-regen', admin.tagLastChangeEvent(tag['id']))
+    assert second['id'] > first['id']
+    packages = _primary(_repodata(repo_env, 'rp-regen', second['id']))
+    assert sorted(packages) == ['rp-alpha', 'rp-beta', 'rp-gamma']
+    # the old repo is untouched
+    assert 'rp-gamma' not in _primary(_repodata(repo_env, 'rp-regen', first['id']))
+    # createrepo_c started from the previous repo's metadata
+    child = admin.getTaskChildren(second['task_id'])[0]
+    log = admin.downloadTaskOutput(child['id'], 'createrepo.log').decode()
+    assert 'Old metadata from:' in log, log
+    assert re.search(r'CACHE HIT \S*rp-alpha-1\.0-1\.noarch\.rpm', log), log
+
+
+def test_empty_arch_repo(repo_env):
+    admin = repo_env['admin']
+    tag = _make_tag(repo_env, 'rp-empty', [])
+    repo = _repo_for(repo_env, 'rp-empty', admin.tagLastChangeEvent(tag['id']))
+    datadir = _repodata(repo_env, 'rp-empty', repo['id'])
+    assert _primary(datadir) == {}
+    with open(os.path.join(datadir, 'EMPTY_REPO')) as fo:
+        assert fo.read() == 'This repo is empty because its tag has no content for this arch\n'
+
+
+def test_waitrepo_task_waits_for_build(repo_env):
+    admin = repo_env['admin']
+    tag = _make_tag(repo_env, 'rp-wait', [])
+    delta = _kit(repo_env, 'rp-delta', '4.0', '1')
+    admin.packageListAdd('rp-wait', 'rp-delta', owner=repo_env['hub'].admin_user)
+    task_id = admin.makeTask('waitrepo', ['rp-wait', None, [delta.nvr]], channel='createrepo')
+    # the task cannot be satisfied before the build is tagged
+    _wait_for(lambda: admin.getTaskInfo(task_id)['state'] == koji.TASK_STATES['OPEN'], 60,
+              'waitrepo to start')
+    admin.tagBuildBypass('rp-wait', delta.nvr)
+    info = _wait_task(repo_env, task_id)
+    assert koji.TASK_STATES[info['state']] == 'CLOSED', repo_env['builder'].read_log()
+    repo = admin.getTaskResult(task_id)
+    assert repo['tag_id'] == tag['id']
+    assert repo['create_event'] >= admin.tagLastChangeEvent(tag['id'])
+    assert sorted(_primary(_repodata(repo_env, 'rp-wait', repo['id']))) == ['rp-delta']
+
+
+DIST_OPTS = {'arch': ['x86_64'], 'comps': None, 'delta': [], 'event': None, 'volume': None,
+             'inherit': False, 'latest': False, 'multilib': False, 'split_debuginfo': False,
+             'skip_missing_signatures': False, 'allow_missing_signatures': False,
+             'zck': False, 'zck_dict_dir': None, 'write_signed_rpms': False}
+
+
+@pytest.fixture(scope='module')
+def dist_tag(repo_env, rpm_builds, signed_rpms):
+    """rp-dist with the shared kojitest builds: imported unsigned, signed copies written."""
+    admin = repo_env['admin']
+    for build in rpm_builds.builds.values():
+        _import(admin, build)
+    for build in signed_rpms.builds.values():
+        for path in build.paths:
+            nvra = os.path.basename(path)[:-4]
+            admin.addRPMSig(nvra, koji.util.base64encode(koji.rip_rpm_sighdr(path)))
+            admin.writeSignedRPM(nvra, signed_rpms.sigkey)
+    _make_tag(repo_env, 'rp-dist', list(rpm_builds.builds.values()))
+    return signed_rpms
+
+
+def test_dist_repo_with_signed_copies(repo_env, dist_tag, rpm_keyring):
+    admin = repo_env['admin']
+    task_id = admin.distRepo('rp-dist', [dist_tag.sigkey.upper()], **DIST_OPTS)
+    info = _wait_task(repo_env, task_id)
+    assert koji.TASK_STATES[info['state']] == 'CLOSED', repo_env['builder'].read_log()
+    result = admin.getTaskResult(task_id)
+    repo_id = int(result.split('#')[1].split()[0])
+    assert result == 'Dist repository #%d successfully generated' % repo_id
+    rinfo = admin.repoInfo(repo_id)
+    assert rinfo['dist'] and koji.REPO_STATES[rinfo['state']] == 'READY'
+    archdir = os.path.join(repo_env['hub'].topdir, 'repos-dist', 'rp-dist', str(repo_id),
+                           'x86_64')
+    packages = _primary(os.path.join(archdir, 'repodata'))
+    assert sorted(packages) == ['kojitest-arch', 'kojitest-noarch']
+    for name, href in packages.items():
+        assert href.startswith('Packages/k/%s-' % name)
+        # the signed copy, verifiable with the test key
+        code, out = rpm_checksig(os.path.join(archdir, href), rpm_keyring)
+        assert code == 0 and dist_tag.key.keyid[-8:].lower() in out.lower(), out
+    assert koji.load_json(os.path.join(archdir, 'callback.json')) == {
+        'cbtype': 'postCreateDistRepo', 'tag': 'rp-dist', 'repo_id': repo_id,
+        'arch': 'x86_64', 'keys': [dist_tag.sigkey.upper()]}
+    kojipkgs = koji.load_json(os.path.join(archdir, 'kojipkgs'))
+    assert set(rpm['sigkey'] for rpm in kojipkgs.values()) == {dist_tag.sigkey}
+
+
+def test_dist_repo_refuses_unsigned(repo_env, dist_tag):
+    admin = repo_env['admin']
+    task_id = admin.distRepo('rp-dist', ['0badc0de'], **DIST_OPTS)
+    info = _wait_task(repo_env, task_id)
+    assert koji.TASK_STATES[info['state']] == 'FAILED'
+    child = admin.getTaskChildren(task_id)[0]
+    with pytest.raises(koji.GenericError,
+                       match='Unsigned packages found. See missing_signatures.log'):
+        admin.getTaskResult(child['id'])
+    log = admin.downloadTaskOutput(child['id'], 'missing_signatures.log').decode()
+    assert log.startswith('Some rpms were missing requested signatures.\n')
+    assert "Requested keys: ['0badc0de']" in log
