@@ -40,6 +40,16 @@ import json
 import os
 
 from koji.plugin import callback
+from koji.tasks import BaseTaskHandler
+
+
+class NeedRepoTask(BaseTaskHandler):
+    """A task that needs a repo of a tag, as build tasks do."""
+    Methods = ['needrepo']
+    _taskWeight = 0.1
+
+    def handler(self, tag, builds=None, wait=False):
+        return self.getRepo(tag, builds=builds, wait=wait)
 
 
 @callback('postCreateRepo')
@@ -66,6 +76,7 @@ class RepoBuilder(Builder):
             text = fo.read()
         with open(self.conf, 'w') as fo:
             fo.write(text.replace('plugins = testtasks', 'plugins = testtasks repocb'))
+            fo.write('copy_old_repodata = true\n')
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -123,6 +134,7 @@ def repo_env(hub_server, tmp_path_factory):
         _wait_for(lambda: (admin.getHost(HOST) or {}).get('ready'), 60,
                   'host %s to check in\n%s' % (HOST, builder.read_log()))
         yield {'hub': hub_server, 'admin': admin, 'builder': builder, 'base': base,
+               'extdir': extdir, 'ext_root': 'http://127.0.0.1:%d/' % server.server_address[1],
                'ext_url': 'http://127.0.0.1:%d/$arch/' % server.server_address[1]}
     finally:
         builder.stop()
@@ -204,6 +216,28 @@ def _primary(repodata):
             href = '%s/%s' % (base.rstrip('/'), href)
         found[pkg.find(COMMON + 'name').text] = href
     return found
+
+
+def _versions(repodata):
+    """Sorted (name, version) of every package in a repodata dir."""
+    root = ET.parse(os.path.join(repodata, 'repomd.xml')).getroot()
+    href = [d.find(REPOMD + 'location').get('href') for d in root.findall(REPOMD + 'data')
+            if d.get('type') == 'primary'][0]
+    with gzip.open(os.path.join(os.path.dirname(repodata), href)) as fo:
+        primary = ET.parse(fo).getroot()
+    return sorted((pkg.find(COMMON + 'name').text, pkg.find(COMMON + 'version').get('ver'))
+                  for pkg in primary.findall(COMMON + 'package'))
+
+
+def _external_repo(env, name, build):
+    """An external repo (served by the test's HTTP server) holding one build's rpms."""
+    path = os.path.join(env['extdir'], name)
+    os.makedirs(path)
+    for rpm in build.rpms:
+        shutil.copy(rpm, path)
+    subprocess.run(['createrepo_c', '-q', path], check=True)
+    env['admin'].createExternalRepo(name, env['ext_root'] + name + '/')
+    return name
 
 
 def _repodata(env, tag, repo_id, arch='x86_64'):
@@ -360,3 +394,78 @@ def test_dist_repo_refuses_unsigned(repo_env, dist_tag):
     log = admin.downloadTaskOutput(child['id'], 'missing_signatures.log').decode()
     assert log.startswith('Some rpms were missing requested signatures.\n')
     assert "Requested keys: ['0badc0de']" in log
+
+
+@pytest.fixture(scope='module')
+def dup_repos(repo_env):
+    """Two external repos with different versions of rp-dup."""
+    base = repo_env['base']
+    old = build_kit(os.path.join(base, 'dup-old'), 'rp-dup', '1.0', '1')
+    new = build_kit(os.path.join(base, 'dup-new'), 'rp-dup', '2.0', '1')
+    return [_external_repo(repo_env, 'rp-dup-a', old), _external_repo(repo_env, 'rp-dup-b', new)]
+
+
+@pytest.mark.parametrize('mode,expected', [
+    # koji: a package name comes from the first repo (by priority) that has it
+    ('koji', [('rp-alpha', '1.0'), ('rp-dup', '1.0')]),
+    # simple and bare keep every version
+    ('simple', [('rp-alpha', '1.0'), ('rp-dup', '1.0'), ('rp-dup', '2.0')]),
+    ('bare', [('rp-alpha', '1.0'), ('rp-dup', '1.0'), ('rp-dup', '2.0')]),
+])
+def test_merge_modes_and_priorities(repo_env, kits, dup_repos, mode, expected):
+    admin = repo_env['admin']
+    name = 'rp-merge-%s' % mode
+    tag = _make_tag(repo_env, name, kits[:1])
+    # the higher priority (smaller number) repo is added last
+    admin.addExternalRepoToTag(name, dup_repos[1], 20, merge_mode=mode)
+    admin.addExternalRepoToTag(name, dup_repos[0], 10, merge_mode=mode)
+    repo = _repo_for(repo_env, name, admin.tagLastChangeEvent(tag['id']))
+    assert _versions(_repodata(repo_env, name, repo['id'])) == expected
+    child = admin.getTaskChildren(repo['task_id'])[0]
+    log = admin.downloadTaskOutput(child['id'], 'mergerepos.log').decode()
+    assert log, 'mergerepo_c wrote no log'
+
+
+def test_unchanged_repo_is_cloned(repo_env, kits):
+    """copy_old_repodata: a forced regeneration of unchanged content copies the repodata."""
+    admin = repo_env['admin']
+    tag = _make_tag(repo_env, 'rp-clone', kits)
+    first = _repo_for(repo_env, 'rp-clone', admin.tagLastChangeEvent(tag['id']))
+    check = admin.repo.request('rp-clone', min_event=first['create_event'], force=True)
+    assert check['repo'] is None
+    req_id = check['request']['id']
+
+    def done():
+        admin.repo.checkQueue()
+        return admin.repo.checkRequest(req_id)['repo']
+    second = _wait_for(done, 120, 'the forced repo', interval=0.2)
+    assert second['id'] != first['id']
+    assert admin.getTaskChildren(second['task_id']) == []
+    repo_json = koji.load_json(os.path.join(repo_env['hub'].topdir, 'repos', 'rp-clone',
+                                            str(second['id']), 'repo.json'))
+    assert repo_json['cloned_from_repo_id'] == first['id']
+    assert repo_json['cloned_archs'] == ['x86_64']
+    assert (sorted(os.listdir(_repodata(repo_env, 'rp-clone', second['id'])))
+            == sorted(os.listdir(_repodata(repo_env, 'rp-clone', first['id']))))
+
+
+def test_task_without_repo_waits_in_waitrepo_subtask(repo_env, kits):
+    admin = repo_env['admin']
+    tag = _make_tag(repo_env, 'rp-need', kits[:1])
+    task_id = admin.makeTask('needrepo', ['rp-need'], channel='createrepo')
+    info = _wait_task(repo_env, task_id)
+    assert koji.TASK_STATES[info['state']] == 'CLOSED', repo_env['builder'].read_log()
+    repo = admin.getTaskResult(task_id)
+    assert repo['tag_id'] == tag['id']
+    children = admin.getTaskChildren(task_id, request=True)
+    assert [c['method'] for c in children] == ['waitrepo']
+    name, newer_than, nvrs, min_event = children[0]['request']
+    assert (name, newer_than, nvrs) == ('rp-need', None, [])
+    assert repo['create_event'] >= min_event
+    assert admin.getTaskResult(children[0]['id']) == repo
+
+    # now that it exists, the repo is used at once
+    task_id = admin.makeTask('needrepo', ['rp-need'], channel='createrepo')
+    _wait_task(repo_env, task_id)
+    assert admin.getTaskResult(task_id)['id'] == repo['id']
+    assert admin.getTaskChildren(task_id) == []
