@@ -275,3 +275,47 @@ def test_repo_delete_refuses_while_referenced(world):
     assert [r['id'] for r in refs] == [br_id]
     assert root.repoDelete(repo_id) == 1
     assert root.repoInfo(repo_id)['state'] == koji.REPO_READY
+
+
+def _add_builds(world, first, count, rpms_per_build=3):
+    """count tagged builds of new packages, each with x86_64 + noarch + src rpms."""
+    world.env.act('tadmin')
+    rows = []
+    for n in range(first, first + count):
+        name = 'pkg%05d' % n
+        packages.pkglist_add('f40-build', name, owner='tadmin')
+        build_id = build_write.new_build({'name': name, 'version': '1', 'release': '1',
+                                          'epoch': None})
+        for arch in ('x86_64', 'noarch', 'src')[:rpms_per_build]:
+            rows.append({'id': db.nextval('rpminfo_id_seq'), 'build_id': build_id,
+                         'name': name, 'version': '1', 'release': '1', 'epoch': None,
+                         'arch': arch, 'draft': False, 'external_repo_id': 0,
+                         'payloadhash': 'ab' * 16, 'size': 10, 'buildtime': 1})
+        _tag_build('f40-build', build_id)
+    db.BulkInsertProcessor('rpminfo', data=rows).execute()
+    world.env.act('b1', 'host.repoInit')
+
+
+def test_repo_init_statements_do_not_grow_with_builds(world, monkeypatch):
+    counts = []
+    counting = [False]
+    real = db.CursorWrapper.execute
+
+    def execute(self, operation, parameters=None, log_errors=True):
+        if counting[0]:
+            counts[-1] += 1
+        return real(self, operation, parameters, log_errors)
+    monkeypatch.setattr(db.CursorWrapper, 'execute', execute)
+    lines = []
+    for first, count in ((0, 2), (2, 60)):
+        _add_builds(world, first, count)
+        counts.append(0)
+        counting[0] = True
+        repo_id, _ = host.repoInit('f40-build')
+        counting[0] = False
+        path = os.path.join(world.topdir, 'repos', 'f40-build', str(repo_id), 'x86_64',
+                            'pkglist')
+        lines.append(len(read(path).splitlines()))
+    # foo + foo-doc, then 2 and 62 packages with an x86_64 and a noarch rpm each
+    assert lines == [2 + 2 * 2, 2 + 2 * 62]
+    assert counts[0] == counts[1], counts
