@@ -132,8 +132,9 @@ def test_set_pkg_arches_and_owner(cli, hub, world):
 
 def test_set_pkg_owner_global(cli, hub, world):
     w = world
-    for tag in (w['parent'], w['child']):
-        hub.packageListAdd(tag, w['a'], w['owner'])
+    hub.packageListAdd(w['parent'], w['a'], w['owner'])
+    # the child's own entry (the same data as the inherited one would add nothing)
+    hub.packageListAdd(w['child'], w['a'], w['owner'], extra_arches='x86_64')
     hub.packageListAdd(w['parent'], w['b'], 'kojiadmin')
     # a known package without entries anywhere
     hub.packageListAdd(w['parent'], w['c'], w['owner'])
@@ -220,3 +221,36 @@ def test_list_pkgs_errors(cli, world):
         "koji: error: --event and --ts makes sense only with --tag, --owner or --package\n")
     res = cli('list-pkgs', 'foo', auth=False)
     assert res.stderr.endswith("koji: error: This command takes no arguments\n")
+
+
+def test_list_pkgs_grandchild_with_middle_block(cli, hub, world):
+    """parent <- child (blocks a) <- grand: how entries resolve, as upstream's hub does."""
+    w = world
+    grand, other = uniq('pg'), uniq('po2')
+    hub.createTag(grand, parent=w['child'])
+    hub.createUser(other)
+    ok(cli('add-pkg', '--owner', w['owner'], '--extra-arches', 'x86_64', w['parent'],
+           w['a'], w['b']))
+    ok(cli('block-pkg', w['child'], w['a']))
+    # the block copies the inherited extra arches and owner into the child's entry
+    assert listing(hub, w['child']) == [(w['a'], w['child'], 'x86_64', w['owner'], True)]
+    # adding a blocked package fails; another owner for an inherited entry adds no entry
+    res = cli('add-pkg', '--owner', other, grand, w['a'])
+    assert res.returncode == 1
+    assert res.stderr.endswith('package %s is blocked in tag %s\n' % (w['a'], grand))
+    assert ok(cli('add-pkg', '--owner', other, grand, w['b'])) == \
+        'Adding 1 packages to tag %s\n' % grand
+    assert listing(hub, grand) == []
+    # set-pkg-arches makes the grandchild's own entry, owned as the inherited one is
+    ok(cli('set-pkg-arches', 's390x', grand, w['b']))
+    out = ok(cli('list-pkgs', '--tag', grand, auth=False))
+    assert out == HEADER + row(w['b'], grand, 's390x', w['owner'])
+    out = ok(cli('list-pkgs', '--tag', grand, '--show-blocked', auth=False))
+    assert out == HEADER + row(w['b'], grand, 's390x', w['owner']) + \
+        row(w['a'], w['child'], 'x86_64', w['owner'], blocked=True)
+    out = ok(cli('list-pkgs', '--tag', grand, '--show-dups', '--show-blocked', auth=False))
+    # with dups: each package's entries together, nearest first
+    assert out == HEADER + row(w['b'], grand, 's390x', w['owner']) + \
+        row(w['b'], w['parent'], 'x86_64', w['owner']) + \
+        row(w['a'], w['child'], 'x86_64', w['owner'], blocked=True) + \
+        row(w['a'], w['parent'], 'x86_64', w['owner'])

@@ -267,6 +267,26 @@ def test_list_tag_inheritance_tree(cli):
         + '....     \u2514\u2500%s (%d)\n' % (top, ids[top]))
 
 
+def test_list_tag_inheritance_reverse_deeper_levels(cli):
+    """--reverse lists children of children, an intransitive link too (not followed)."""
+    base, x1, x2, y1, y2, z1 = [uniq(n) for n in ('base', 'x1', 'x2', 'y1', 'y2', 'z1')]
+    for name in (base, x1, x2, y1, y2, z1):
+        ok(cli('add-tag', name))
+    ok(cli('add-tag-inheritance', x1, base))
+    ok(cli('add-tag-inheritance', x2, base, '--priority', '5'))
+    ok(cli('add-tag-inheritance', y1, x1, '--intransitive'))
+    ok(cli('add-tag-inheritance', y2, x1, '--priority', '5'))
+    ok(cli('add-tag-inheritance', z1, y1))
+    ids = dict((name, tag_id(cli, name)) for name in (base, x1, x2, y1, y2))
+    out = ok(cli('list-tag-inheritance', '--reverse', base, auth=False))
+    assert out == (
+        '     %s (%d)\n' % (base, ids[base])
+        + '....  \u251c\u2500%s (%d)\n' % (x1, ids[x1])
+        + '..I.  \u2502  \u251c\u2500%s (%d)\n' % (y1, ids[y1])
+        + '....  \u2502  \u2514\u2500%s (%d)\n' % (y2, ids[y2])
+        + '....  \u2514\u2500%s (%d)\n' % (x2, ids[x2]))
+
+
 def test_list_tag_inheritance_errors(cli):
     usage_error(cli('list-tag-inheritance'), 'list-tag-inheritance',
                 'This command takes exactly one argument: a tag name or ID')

@@ -201,6 +201,15 @@ def test_full_maxdepth(mk):
     # maxdepth 0 on the first link: only the parent itself
     api.setInheritanceData('t7', [link('t6', 10, maxdepth=0)])
     assert names(api.getFullInheritance('t7')) == ['t6']
+    # a link's maxdepth under a limited path is capped by the budget before the level
+    # is counted (upstream's rule): t3's maxdepth 1 under budget 3 leaves 0 below t2
+    api.setInheritanceData('t7', [link('t6', 10)])
+    api.setInheritanceData('t4', [link('t3', 10)])
+    api.setInheritanceData('t5', [link('t4', 10, maxdepth=3)])
+    api.setInheritanceData('t3', [link('t2', 10, maxdepth=1)])
+    full = api.getFullInheritance('t7')
+    assert [(e['name'], e['nextdepth']) for e in full] == \
+        [('t6', None), ('t5', None), ('t4', 3), ('t3', 2), ('t2', 0)]
 
 
 def diamond(mk):
@@ -231,12 +240,13 @@ def test_full_diamond_maxdepth(mk):
     api.setInheritanceData('top', [link('left', 10, maxdepth=0), link('right', 20)])
     assert tree(api.getFullInheritance('top')) == \
         [('left', 1), ('right', 1), ('base', 2), ('root', 3)]
-    # the first path reaches base but not root; the second path may go further
+    # the first path reaches base but not root; the second path goes further, so base
+    # is listed (and walked) again from there
     api.setInheritanceData('top', [link('left', 10, maxdepth=1), link('right', 20)])
     full = api.getFullInheritance('top')
     assert [(e['name'], e['currdepth'], e['child_id']) for e in full] == \
         [('left', 1, t['top']), ('base', 2, t['left']), ('right', 1, t['top']),
-         ('root', 3, t['base'])]
+         ('base', 2, t['right']), ('root', 3, t['base'])]
     # both limited: root never shows
     api.setInheritanceData('top', [link('left', 10, maxdepth=1),
                                    link('right', 20, maxdepth=1)])
@@ -261,9 +271,10 @@ def test_full_intransitive(mk):
     rev = api.getFullInheritance('side', reverse=True)
     assert [(e['name'], e['tag_id'], e['parent_id']) for e in rev] == \
         [('mid', t['mid'], t['side'])]
+    # reverse: an intransitive link is listed but not followed, and mid, reached
+    # through it first, is not listed again through its own link to deep
     rev = api.getFullInheritance('deep', reverse=True)
-    assert [(e['name'], e['currdepth']) for e in rev] == \
-        [('side', 1), ('mid', 1), ('app', 2)]
+    assert [(e['name'], e['currdepth']) for e in rev] == [('side', 1), ('mid', 2)]
 
 
 def test_full_filters_and_noconfig(mk):

@@ -135,7 +135,8 @@ def test_inherited_blocks_and_dups(chain, new_request, admin):
     api.packageListAdd('base', 'foo', owner='alice')
     api.packageListAdd('base', 'bar', owner='alice')
     api.packageListAdd('base', 'baz', owner='alice')
-    api.packageListAdd('mid', 'bar', owner='bob')
+    # other data than the inherited entry: mid gets an entry of its own
+    api.packageListAdd('mid', 'bar', owner='bob', extra_arches='s390x')
     new_request(sinfo=admin)
     api.packageListBlock('mid', 'baz')
     new_request(sinfo=admin)
@@ -146,8 +147,9 @@ def test_inherited_blocks_and_dups(chain, new_request, admin):
     assert rows['foo']['tag_name'] == 'base'
     assert rows['baz']['blocked'] is True and rows['baz']['tag_name'] == 'mid'
     rows = by_name(api.listPackages(tagID='leaf', inherited=True, with_blocked=False))
-    # the block still hides base's entry for baz
-    assert set(rows) == {'foo', 'bar'}
+    # blocked rows are left out at every level (as upstream): base's baz shows
+    assert set(rows) == {'foo', 'bar', 'baz'}
+    assert rows['baz']['tag_name'] == 'base' and rows['bar']['tag_name'] == 'mid'
     dups = api.listPackages(tagID='leaf', inherited=True, with_dups=True)
     assert sorted((r['package_name'], r['tag_name']) for r in dups) == [
         ('bar', 'base'), ('bar', 'mid'), ('baz', 'base'), ('baz', 'mid'), ('foo', 'base')]
@@ -157,16 +159,19 @@ def test_inherited_blocks_and_dups(chain, new_request, admin):
     assert api.checkTagPackage('nope', 'foo') is False
     assert api.getPackageConfig('leaf', 'bar')['tag_name'] == 'mid'
     assert api.getPackageConfig('leaf', 'nope') is None
-    # user filter: resolved first, then owner
+    # user filter: only the user's rows count, at every level (bar: base's entry)
     rows = by_name(api.listPackages(tagID='leaf', userID='alice', inherited=True))
-    assert set(rows) == {'foo', 'baz'}
+    assert set(rows) == {'foo', 'baz', 'bar'}
+    assert rows['bar']['tag_name'] == 'base' and rows['baz']['tag_name'] == 'mid'
     rows = api.listPackages(userID='bob')
     assert [(r['package_name'], r['tag_name']) for r in rows] == [('bar', 'mid')]
     # what `koji userinfo` asks for (mid's block of baz kept alice as owner)
     assert api.listPackages(userID='alice', with_dups=True,
                             queryOpts={'countOnly': True}) == 4
-    rows = api.listPackages(pkgID='bar')
+    rows = api.listPackages(pkgID='bar', with_dups=True)
     assert sorted(r['tag_name'] for r in rows) == ['base', 'mid']
+    # without dups (and without a tag) one entry per package, as upstream keys them
+    assert len(api.listPackages(pkgID='bar')) == 1
     rows = api.listPackages(tagID='leaf', inherited=True, prefix='BA')
     assert {r['package_name'] for r in rows} == {'bar', 'baz'}
     assert api.listPackages(tagID='leaf', inherited=True,
@@ -200,9 +205,11 @@ def test_block_unblock(chain, new_request, admin, callbacks):
     api.packageListBlock('leaf', 'foo')
     new_request(sinfo=admin)
     assert api.checkTagPackage('leaf', 'foo') is False
-    # adding a blocked package needs force
+    # adding it again leaves the block as it is; unblocking through add needs force
+    api.packageListAdd('leaf', 'foo', owner='alice')
+    assert api.getPackageConfig('leaf', 'foo')['blocked'] is True
     with pytest.raises(koji.GenericError, match='package foo is blocked in tag leaf'):
-        api.packageListAdd('leaf', 'foo', owner='alice')
+        api.packageListAdd('leaf', 'foo', owner='alice', block=False)
     # unblocking the leaf's own block lets base's entry show through again
     del callbacks[:]
     api.packageListUnblock('leaf', 'foo')
@@ -220,12 +227,44 @@ def test_block_unblock(chain, new_request, admin, callbacks):
     entry = api.getPackageConfig('leaf', 'foo')
     assert entry['tag_name'] == 'leaf' and entry['blocked'] is False
     assert entry['owner_name'] == 'alice'
-    # force unblocks through add
+    # force unblocks through add (a new owner alone leaves the block)
     api.packageListAdd('mid', 'foo', owner='bob', force=True)
     new_request(sinfo=admin)
-    assert api.getPackageConfig('mid', 'foo')['blocked'] is False
+    assert api.getPackageConfig('mid', 'foo')['blocked'] is True
+    api.packageListAdd('mid', 'foo', owner='bob', block=False, force=True)
+    new_request(sinfo=admin)
+    entry = api.getPackageConfig('mid', 'foo')
+    assert entry['blocked'] is False and entry['owner_name'] == 'bob'
     with pytest.raises(koji.GenericError, match='no data'):
         api.packageListUnblock('base', packages.lookup_package('zzz', create=True)['id'])
+
+
+def _owner_rows(tag_id, pkg_name):
+    """(active, owner) of every tag_package_owners row of a package in a tag."""
+    cur = context.cnx.cursor()
+    cur.execute("SELECT active, owner FROM tag_package_owners JOIN package "
+                "ON package.id = package_id WHERE tag_id = %(t)s AND package.name = %(p)s "
+                "ORDER BY create_event", {'t': tag_id, 'p': pkg_name})
+    rows = cur.fetchall()
+    cur.close()
+    return rows
+
+
+def test_owner_rows_written_as_upstream(chain, new_request, admin):
+    """A change of an entry's data rewrites its owner row too; remove leaves it."""
+    api.packageListAdd('base', 'own', owner='alice')
+    new_request(sinfo=admin)
+    alice = _owner_rows(chain['base'], 'own')
+    assert [r[0] for r in alice] == [True]
+    api.packageListBlock('base', 'own')
+    new_request(sinfo=admin)
+    rows_owner = _owner_rows(chain['base'], 'own')
+    assert [r[0] for r in rows_owner] == [None, True]
+    assert rows_owner[0][1] == rows_owner[1][1]
+    api.packageListRemove('base', 'own', force=True)
+    new_request(sinfo=admin)
+    assert [r[0] for r in _owner_rows(chain['base'], 'own')] == [None, True]
+    assert api.getPackageConfig('base', 'own') is None
 
 
 def test_block_only_entry_then_unblock(chain, new_request, admin):
@@ -256,11 +295,18 @@ def test_set_owner_arches_remove(chain, new_request, admin, callbacks):
     assert entry['owner_name'] == 'bob' and entry['extra_arches'] == 'aarch64 s390x'
     with pytest.raises(koji.GenericError, match=r'Architecture can be only \[a-zA-Z0-9_-\]'):
         api.packageListSetArches('base', 'foo', 'bad/arch')
-    # set-owner on an inherited entry copies it into the child
+    # set-owner on an inherited entry writes only an owner row in the child (as
+    # upstream), so the inherited entry still decides
     api.packageListSetOwner('leaf', 'foo', 'alice')
     new_request(sinfo=admin)
-    assert api.getPackageConfig('leaf', 'foo')['tag_name'] == 'leaf'
-    assert api.getPackageConfig('base', 'foo')['owner_name'] == 'bob'
+    entry = api.getPackageConfig('leaf', 'foo')
+    assert (entry['tag_name'], entry['owner_name']) == ('base', 'bob')
+    # set-arches on it copies the entry into the child, with the child's owner row
+    api.packageListSetArches('leaf', 'foo', 'ppc64le')
+    new_request(sinfo=admin)
+    entry = api.getPackageConfig('leaf', 'foo')
+    assert (entry['tag_name'], entry['owner_name'], entry['extra_arches']) == \
+        ('leaf', 'bob', 'ppc64le')
     del callbacks[:]
     api.packageListRemove('leaf', 'foo')
     new_request(sinfo=admin)

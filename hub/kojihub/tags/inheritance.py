@@ -81,37 +81,47 @@ def _read_graph(tag_id, event, reverse):
 
 
 def _next_depth(link_max, budget):
-    """Depth budget left below the tag a link leads to.
+    """Depth budget below the tag a link leads to (None = no limit), as upstream counts it.
 
-    budget is how many levels may still be walked below the current tag (None = no
-    limit); the link's own maxdepth is counted from the tag it leads to.
+    With a budget already set, the link's own maxdepth is capped by it before the level
+    just taken is subtracted, so a link maxdepth under a limited path counts one less.
     """
+    if link_max is None:
+        return None if budget is None else budget - 1
     if budget is None:
         return link_max
-    if link_max is None:
-        return budget - 1
-    return min(link_max, budget - 1)
+    return min(link_max, budget) - 1
+
+
+def _sufficient(previous, nextdepth, noconfig):
+    """Whether an earlier visit of a tag already covers a new path to it."""
+    lastdepth = previous['nextdepth']
+    if nextdepth is None:
+        if lastdepth is not None:
+            return False
+    elif lastdepth is not None and lastdepth < nextdepth:
+        return False
+    if previous['noconfig'] and not noconfig:
+        return False
+    # a filtered earlier visit may have hidden something this path shows
+    return not previous['filter']
 
 
 def readFullInheritance(tag_id, event=None, reverse=False):
     """The flattened inheritance of a tag, in the order it takes effect.
 
-    Depth-first by priority; each tag appears once, where it is first reached. A tag seen
-    before is walked again only when the new path allows going deeper than every earlier
-    visit did, so a maxdepth on the first path cannot hide ancestors a later path reaches.
-    Loops are pruned. Intransitive links count only for the tag itself (first level).
+    Depth-first by priority. A tag reached again is listed (and walked) again unless an
+    earlier visit covers the new path: it went at least as deep, had no package filter,
+    and was not noconfig where the new path is not. Loops are pruned. Intransitive links
+    count only at the first level; in reverse they are listed but not followed, and a
+    descendant is left out when its link's maxdepth does not reach the start tag.
     """
     graph = _read_graph(tag_id, event, reverse)
     order = []
-    seen = {tag_id: None}  # tag -> best depth budget already walked below it
+    history = {}  # tag -> the entries already listed for it
     step = 'tag_id' if reverse else 'parent_id'
 
-    def better(old, new):
-        if old is None:
-            return False
-        return new is None or new > old
-
-    def walk(node, currdepth, budget, pfilter, path):
+    def walk(node, currdepth, budget, noconfig, pfilter, path):
         if budget is not None and budget < 1:
             return
         for link in graph.get(node, ()):
@@ -121,35 +131,30 @@ def readFullInheritance(tag_id, event=None, reverse=False):
                     logger.warning('Inheritance loop detected at %s -> %s, pruning',
                                    node, target)
                 continue
-            if link['priority'] < 0:
-                continue
-            if link['intransitive'] and currdepth > 1:
-                # the link is not passed on to the children of the tag that owns it
+            if link['intransitive'] and currdepth > 1 and not reverse:
                 continue
             if reverse:
-                # a descendant sees the start tag only within its own link's maxdepth
                 if link['maxdepth'] is not None and link['maxdepth'] < currdepth - 1:
                     continue
                 nextdepth = None
             else:
                 nextdepth = _next_depth(link['maxdepth'], budget)
+            # once a noconfig link is met, it holds for the rest of this tag's links too
+            noconfig = noconfig or link['noconfig']
             filt = list(pfilter)
             if link['pkg_filter']:
                 filt.append(link['pkg_filter'])
-            if target in seen:
-                if not better(seen[target], nextdepth):
-                    continue
-                seen[target] = nextdepth
-            else:
-                seen[target] = nextdepth
-                entry = dict(link)
-                entry.update(currdepth=currdepth, nextdepth=nextdepth, filter=filt)
-                order.append(entry)
+            entry = dict(link, currdepth=currdepth, nextdepth=nextdepth, filter=filt)
+            earlier = history.setdefault(target, [])
+            if any(_sufficient(prev, nextdepth, noconfig) for prev in earlier):
+                continue
+            earlier.append(entry)
+            order.append(entry)
             if reverse and link['intransitive']:
                 continue
-            walk(target, currdepth + 1, nextdepth, filt, path | {target})
+            walk(target, currdepth + 1, nextdepth, noconfig, filt, path | {target})
 
-    walk(tag_id, 1, None, [], frozenset([tag_id]))
+    walk(tag_id, 1, None, False, [], frozenset([tag_id]))
     return order
 
 

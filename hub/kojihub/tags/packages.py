@@ -179,79 +179,46 @@ def _compile_filters(patterns, cache):
 
 def readPackageList(tagID=None, userID=None, pkgID=None, event=None, inherit=False,
                     with_dups=False, with_owners=True, with_blocked=True):
-    """{package_id: entry} of a tag's, user's or package's package list entries.
+    """{package_id: entry} of the package list entries of a tag, an owner or a package.
 
-    Without tagID the keys are (tag_id, package_id), a package being listed in many tags.
-
-    With inherit (tagID required for it to matter), entries of the parents count in
-    inheritance order, cut down by the pkg_filter regexes along each path; the nearest
-    entry wins, blocked or not, and only then are blocked or foreign-owner entries
-    dropped, so they still hide what they override. with_dups gives every entry seen
-    as {package_id: [entries]} (nearest first) instead.
+    The owner and with_blocked=False conditions select rows at every level, as upstream
+    does: a blocked entry left out this way does not hide what a parent lists. With
+    inherit (and a tag), parents' entries count in inheritance order, cut down by the
+    pkg_filter regexes along each path, and the nearest entry wins. with_dups gives
+    every entry seen as {package_id: [entries]} (nearest first) instead.
     """
     if tagID is None and userID is None and pkgID is None:
         raise koji.GenericError('tag,user, and/or pkg must be specified')
-    inherit = bool(inherit) and tagID is not None
-    if not inherit:
-        query = _package_list_query(None if tagID is None else [tagID], pkgID, userID,
-                                    event, with_owners, with_blocked is False)
-        packages = {}
-        for row in query.execute():
-            # without a tag, the same package may have an entry in many tags
-            key = row['package_id']
-            if tagID is None:
-                key = (row['tag_id'], key)
-            if with_dups:
-                packages.setdefault(key, []).append(row)
-            else:
-                packages[key] = row
-        return packages
-
-    links = _full_inheritance(tagID, event=event)
-    order = [(tagID, [])] + [(link['parent_id'], link.get('filter') or []) for link in links]
-    tag_ids = []
-    for tag_id, _ in order:
-        if tag_id not in tag_ids:
-            tag_ids.append(tag_id)
-    query = _package_list_query(tag_ids, pkgID, None, event,
-                                with_owners or userID is not None, False)
+    if userID is not None and not with_owners:
+        raise koji.GenericError("userID and with_owners=False can't be used together")
+    if tagID is None or not inherit:
+        order = [(tagID, [])]
+        tag_ids = None if tagID is None else [tagID]
+    else:
+        links = _full_inheritance(tagID, event=event)
+        order = [(tagID, [])] + [(link['parent_id'], link['filter']) for link in links]
+        tag_ids = list(dict.fromkeys(tag_id for tag_id, _ in order))
+    query = _package_list_query(tag_ids, pkgID, userID, event, with_owners,
+                                not with_blocked)
     by_tag = {}
     for row in query.execute():
-        by_tag.setdefault(row['tag_id'], []).append(row)
+        by_tag.setdefault(row['tag_id'] if tag_ids else None, []).append(row)
     packages = {}
     cache = {}
-    for tag_id, patterns in order:
+    for pos, (tag_id, patterns) in enumerate(order):
         progs = _compile_filters(patterns, cache)
-        for row in by_tag.get(tag_id, ()):
+        for row in by_tag.get(tag_id if tag_ids else None, ()):
             pkg_id = row['package_id']
-            if not with_dups and pkg_id in packages:
+            if pos and not with_dups and pkg_id in packages:
                 continue
             if progs and not all(prog.match(row['package_name']) for prog in progs):
                 continue
             if with_dups:
-                packages.setdefault(pkg_id, []).append(row)
+                # a tag reached twice gives its rows twice, as upstream's walk does
+                packages.setdefault(pkg_id, []).append(dict(row))
             else:
                 packages[pkg_id] = row
-
-    def keep(row):
-        if with_blocked is False and row['blocked']:
-            return False
-        return userID is None or row['owner_id'] == userID
-
-    if with_dups:
-        result = {}
-        for pkg_id, rows in packages.items():
-            rows = [row for row in rows if keep(row)]
-            if rows:
-                result[pkg_id] = rows
-    else:
-        result = dict((pkg_id, row) for pkg_id, row in packages.items() if keep(row))
-    if not with_owners:
-        for rows in result.values():
-            for row in (rows if with_dups else [rows]):
-                row.pop('owner_id', None)
-                row.pop('owner_name', None)
-    return result
+    return packages
 
 
 def list_packages(tagID=None, userID=None, pkgID=None, prefix=None, inherited=False,
@@ -322,21 +289,23 @@ def _revoke_entry(tag_id, pkg_id, tables=('tag_packages', 'tag_package_owners'))
         update.execute()
 
 
-def _write_entry(tag_id, pkg_id, blocked=None, extra_arches=None, owner=None):
-    """Replace the tag's own config row (when blocked is given) and owner row (owner)."""
-    if blocked is not None:
-        _revoke_entry(tag_id, pkg_id, tables=['tag_packages'])
-        insert = InsertProcessor('tag_packages', data={
-            'tag_id': tag_id, 'package_id': pkg_id, 'blocked': blocked,
-            'extra_arches': extra_arches})
-        insert.make_create()
-        insert.execute()
-    if owner is not None:
-        _revoke_entry(tag_id, pkg_id, tables=['tag_package_owners'])
-        insert = InsertProcessor('tag_package_owners', data={
-            'tag_id': tag_id, 'package_id': pkg_id, 'owner': owner})
-        insert.make_create()
-        insert.execute()
+def _write_entry(tag_id, pkg_id, blocked, extra_arches, owner):
+    """Replace the tag's own entry: a new config row and a new owner row, always both."""
+    _revoke_entry(tag_id, pkg_id, tables=['tag_packages'])
+    insert = InsertProcessor('tag_packages', data={
+        'tag_id': tag_id, 'package_id': pkg_id, 'blocked': blocked,
+        'extra_arches': extra_arches})
+    insert.make_create()
+    insert.execute()
+    _write_owner(tag_id, pkg_id, owner)
+
+
+def _write_owner(tag_id, pkg_id, owner):
+    _revoke_entry(tag_id, pkg_id, tables=['tag_package_owners'])
+    insert = InsertProcessor('tag_package_owners', data={
+        'tag_id': tag_id, 'package_id': pkg_id, 'owner': owner})
+    insert.make_create()
+    insert.execute()
 
 
 def _caller():
@@ -354,15 +323,17 @@ def _direct_pkglist_add(taginfo, pkginfo, owner, block, extra_arches, force, upd
                         policy=False):
     """pkglist_add without the policy check (for internal callers that did their own).
 
-    A new entry needs an owner (force: the caller). Unblocking a blocked package, or
-    updating a package the tag has no data for, needs force. Writing the same data
-    again directly in the tag is a no-op unless forced.
+    The entry the tag shows now (its own or inherited) is the starting point: what the
+    call leaves out is taken from it, and nothing is written when neither the data nor
+    the owner differ from it (unless forced). A new entry needs an owner (force: the
+    caller); unblocking a blocked package or updating a package the tag has no data
+    for needs force. A change of data rewrites the tag's entry with its owner row; a
+    change of owner alone rewrites only the owner row.
     """
-    context.session.assertLogin()
     tag = _get_tag(taginfo, strict=True)
     pkg = lookup_package(pkginfo, strict=False)
     if pkg is None and not isinstance(pkginfo, str):
-        raise koji.GenericError('Invalid package: %s' % (pkginfo,))
+        raise koji.GenericError('No such package: %s' % (pkginfo,))
     if owner is not None:
         owner = get_user(owner, strict=True, krb_princs=False)['id']
     if update:
@@ -373,13 +344,13 @@ def _direct_pkglist_add(taginfo, pkginfo, owner, block, extra_arches, force, upd
         action = 'add'
     if policy:
         _assert_package_list_policy(tag['id'], action, pkginfo, force)
-    if extra_arches is not None:
-        extra_arches = koji.parse_arches(extra_arches, strict=True, allow_none=True)
     if pkg is None:
         pkg = lookup_package(pkginfo, create=True)
+    if extra_arches is not None:
+        extra_arches = koji.parse_arches(extra_arches, strict=True, allow_none=True)
+    user = _caller()
     previous = readPackageList(tag['id'], pkgID=pkg['id'], inherit=True).get(pkg['id'])
-    direct = previous is not None and previous['tag_id'] == tag['id']
-    changed = changed_owner = True
+    changed = changed_owner = False
     if previous is None:
         block = bool(block)
         if update and not force:
@@ -388,30 +359,28 @@ def _direct_pkglist_add(taginfo, pkginfo, owner, block, extra_arches, force, upd
     else:
         if owner is None:
             owner = previous['owner_id']
-        if block is None and update:
-            block = previous['blocked']
-        block = bool(block)
+        changed_owner = previous['owner_id'] != owner
+        block = previous['blocked'] if block is None else bool(block)
         if extra_arches is None:
             extra_arches = previous['extra_arches']
+        changed = (previous['blocked'] != block
+                   or previous['extra_arches'] != extra_arches)
+        if not changed and not changed_owner and not force:
+            return None
         if previous['blocked'] and not block and not force:
             raise koji.GenericError('package %s is blocked in tag %s'
                                     % (pkg['name'], tag['name']))
-        changed = not direct or (block != previous['blocked']
-                                 or extra_arches != previous['extra_arches'])
-        changed_owner = not direct or owner != previous['owner_id']
-        if not changed and not changed_owner and not force:
-            return None
     if owner is None:
         if not force:
             raise koji.GenericError('owner not specified')
         owner = context.session.user_id
-    user = _caller()
     cbargs = dict(action=action, tag=tag, package=pkg, owner=owner, block=block,
                   extra_arches=extra_arches, force=force, update=update, user=user)
     run_callbacks('prePackageListChange', **cbargs)
-    _write_entry(tag['id'], pkg['id'],
-                 blocked=block if (changed or force) else None, extra_arches=extra_arches,
-                 owner=owner if (changed_owner or force) else None)
+    if previous is None or changed:
+        _write_entry(tag['id'], pkg['id'], block, extra_arches, owner)
+    elif changed_owner:
+        _write_owner(tag['id'], pkg['id'], owner)
     run_callbacks('postPackageListChange', **cbargs)
     return None
 
@@ -426,7 +395,8 @@ def pkglist_remove(taginfo, pkginfo, force=False):
     _assert_package_list_policy(tag['id'], 'remove', pkg['id'], force)
     user = _caller()
     run_callbacks('prePackageListChange', action='remove', tag=tag, package=pkg, user=user)
-    _revoke_entry(tag['id'], pkg['id'])
+    # the owner row stays, as upstream leaves it
+    _revoke_entry(tag['id'], pkg['id'], tables=['tag_packages'])
     run_callbacks('postPackageListChange', action='remove', tag=tag, package=pkg, user=user)
     return None
 
@@ -451,7 +421,6 @@ def pkglist_unblock(taginfo, pkginfo, force=False):
     pkg = lookup_package(pkginfo, strict=True)
     _assert_package_list_policy(tag['id'], 'unblock', pkg['id'], force)
     user = _caller()
-    run_callbacks('prePackageListChange', action='unblock', tag=tag, package=pkg, user=user)
     previous = readPackageList(tag['id'], pkgID=pkg['id'], inherit=True).get(pkg['id'])
     if previous is None:
         raise koji.GenericError('no data (blocked or otherwise) for package %s in tag %s'
@@ -459,15 +428,16 @@ def pkglist_unblock(taginfo, pkginfo, force=False):
     if not previous['blocked']:
         raise koji.GenericError('package %s NOT blocked in tag %s'
                                 % (pkg['name'], tag['name']))
+    run_callbacks('prePackageListChange', action='unblock', tag=tag, package=pkg, user=user)
     if previous['tag_id'] != tag['id']:
-        _write_entry(tag['id'], pkg['id'], blocked=False,
-                     extra_arches=previous['extra_arches'], owner=previous['owner_id'])
+        _write_entry(tag['id'], pkg['id'], False, previous['extra_arches'],
+                     previous['owner_id'])
     else:
-        _revoke_entry(tag['id'], pkg['id'])
+        _revoke_entry(tag['id'], pkg['id'], tables=['tag_packages'])
         now = readPackageList(tag['id'], pkgID=pkg['id'], inherit=True).get(pkg['id'])
         if now is None or now['blocked']:
-            _write_entry(tag['id'], pkg['id'], blocked=False,
-                         extra_arches=previous['extra_arches'], owner=previous['owner_id'])
+            _write_entry(tag['id'], pkg['id'], False, previous['extra_arches'],
+                         previous['owner_id'])
     run_callbacks('postPackageListChange', action='unblock', tag=tag, package=pkg, user=user)
     return None
 

@@ -351,17 +351,9 @@ def delete_tag(tagInfo):
 
 
 def _glob_to_like(pattern):
-    out = []
-    for char in pattern:
-        if char in '%_\\':
-            out.append('\\' + char)
-        elif char == '*':
-            out.append('%')
-        elif char == '?':
-            out.append('_')
-        else:
-            out.append(char)
-    return ''.join(out)
+    """A glob as upstream turns it into an ILIKE pattern ('%' is left as a wildcard)."""
+    return pattern.replace('\\', '\\\\').replace('_', r'\_').replace('?', '_') \
+        .replace('*', '%')
 
 
 def _lookup_build_id(build):
@@ -399,17 +391,19 @@ def list_tags(build=None, package=None, perms=True, queryOpts=None, pattern=None
     joins = ['tag ON tag.id = tag_config.tag_id']
     clauses = ['tag_config.active = TRUE']
     values = {}
+    if build is not None and package is not None:
+        raise koji.GenericError('only one of build and package may be specified')
     if build is not None:
         build_id = _lookup_build_id(build)
         if build_id is None:
-            raise koji.GenericError('Invalid build: %s' % (build,))
+            raise koji.GenericError('No such build: %s' % (build,))
         joins.append('tag_listing ON tag_listing.tag_id = tag.id')
         clauses += ['tag_listing.active = TRUE', 'tag_listing.build_id = %(build_id)s']
         values['build_id'] = build_id
     if package is not None:
         package_id = get_id('package', package)
         if package_id is None:
-            raise koji.GenericError('Invalid package: %s' % (package,))
+            raise koji.GenericError('No such package: %s' % (package,))
         joins += ['tag_packages ON tag_packages.tag_id = tag.id',
                   'tag_package_owners ON tag_package_owners.tag_id = tag.id '
                   'AND tag_package_owners.package_id = tag_packages.package_id',
@@ -426,7 +420,7 @@ def list_tags(build=None, package=None, perms=True, queryOpts=None, pattern=None
     if pattern is not None:
         if not isinstance(pattern, str):
             raise koji.ParameterError('pattern must be a string')
-        clauses.append('tag.name LIKE %(pattern)s')
+        clauses.append('tag.name ILIKE %(pattern)s')
         values['pattern'] = _glob_to_like(pattern)
     query = QueryProcessor(columns=[c for c, _ in fields], aliases=[a for _, a in fields],
                            tables=['tag_config'], joins=joins, clauses=clauses, values=values,
@@ -437,19 +431,14 @@ def list_tags(build=None, package=None, perms=True, queryOpts=None, pattern=None
 def get_build_config(tag, event=None):
     """getBuildConfig: the tag with arches and extra resolved through inheritance.
 
-    Ancestors reached through a noconfig link (anywhere on the path) give no config; a
-    blocked extra key stops that key from being inherited from further up.
+    Only a link's own noconfig flag keeps its parent's config out (as upstream: the
+    parent's ancestors still count); a blocked extra key stops that key from being
+    inherited from further up.
     """
     taginfo = get_tag(tag, strict=True, event=event, blocked=True)
     origin = {'extra': {}, 'arches': None}
     order = readFullInheritance(taginfo['id'], event=event)
-    hidden = {taginfo['id']: False}
-    config_links = []
-    for link in order:
-        no_config = link['noconfig'] or hidden.get(link['child_id'], False)
-        hidden[link['parent_id']] = no_config
-        if not no_config:
-            config_links.append(link['parent_id'])
+    config_links = [link['parent_id'] for link in order if not link['noconfig']]
     ancestors = get_tags_bulk(config_links, event=event, blocked=True)
     for parent_id in config_links:
         ancestor = ancestors.get(parent_id)
