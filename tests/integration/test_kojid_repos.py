@@ -469,3 +469,34 @@ def test_task_without_repo_waits_in_waitrepo_subtask(repo_env, kits):
     _wait_task(repo_env, task_id)
     assert admin.getTaskResult(task_id)['id'] == repo['id']
     assert admin.getTaskChildren(task_id) == []
+
+
+def test_legacy_newrepo_call_with_separate_src(repo_env, kits):
+    """newRepo(tag, separate_src=True): the task's legacy flag makes a src arch repo too."""
+    admin = repo_env['admin']
+    _make_tag(repo_env, 'rp-src', kits[:1])
+    task_id = admin.newRepo('rp-src', separate_src=True)
+    info = _wait_task(repo_env, task_id)
+    assert koji.TASK_STATES[info['state']] == 'CLOSED', repo_env['builder'].read_log()
+    repo_id, event_id = admin.getTaskResult(task_id)
+    children = admin.getTaskChildren(task_id)
+    assert sorted(c['label'] for c in children) == ['src', 'x86_64']
+    repo_json = koji.load_json(os.path.join(repo_env['hub'].topdir, 'repos', 'rp-src',
+                                            str(repo_id), 'repo.json'))
+    assert repo_json['with_separate_src'] is True
+    assert _versions(_repodata(repo_env, 'rp-src', repo_id, 'src')) == [('rp-alpha', '1.0')]
+    src_href = _primary(_repodata(repo_env, 'rp-src', repo_id, 'src'))['rp-alpha']
+    assert src_href.endswith('/src/rp-alpha-1.0-1.src.rpm')
+
+
+def test_dist_repo_zck(repo_env, dist_tag):
+    admin = repo_env['admin']
+    opts = dict(DIST_OPTS, zck=True)
+    task_id = admin.distRepo('rp-dist', [dist_tag.sigkey], **opts)
+    info = _wait_task(repo_env, task_id)
+    assert koji.TASK_STATES[info['state']] == 'CLOSED', repo_env['builder'].read_log()
+    repo_id = int(admin.getTaskResult(task_id).split('#')[1].split()[0])
+    repodata = os.path.join(repo_env['hub'].topdir, 'repos-dist', 'rp-dist', str(repo_id),
+                            'x86_64', 'repodata')
+    assert any(fn.endswith('primary.xml.zck') for fn in os.listdir(repodata))
+    assert sorted(_primary(repodata)) == ['kojitest-arch', 'kojitest-noarch']
