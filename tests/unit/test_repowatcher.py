@@ -150,3 +150,40 @@ def test_pauses_grow_to_pause_and_restart_on_progress():
     assert [watcher.next_delay() for _ in range(5)] == [1.0, 2.0, 4.0, 6, 6]
     watcher._delay = None
     assert watcher.next_delay() == 1.0
+
+
+class LegacyHub(Hub):
+    def __init__(self, first_change):
+        super(LegacyHub, self).__init__()
+        self.first_change = first_change
+
+    def getLastEvent(self, before=None, strict=True):
+        self.calls.append(('getLastEvent', before))
+        return {'id': 80, 'ts': before - 1}
+
+    def tagFirstChangeEvent(self, tag, after=None):
+        self.calls.append(('tagFirstChangeEvent', tag, after))
+        return self.first_change
+
+
+def _waitrepo_task(hub):
+    from koji.tasks import WaitrepoTask
+    return WaitrepoTask(1, 'waitrepo', ['f-build'], hub, object())
+
+
+def test_waitrepo_legacy_newer_than():
+    hub = LegacyHub(first_change=85)
+    task = _waitrepo_task(hub)
+    assert task._legacy_min_event('f-build', 'now') == 'last'
+    assert task._legacy_min_event('f-build', 1000.5) == 85
+    assert hub.calls == [('getLastEvent', 1000.5), ('tagFirstChangeEvent', 'f-build', 80)]
+    # no change since then: the last change will do
+    assert _waitrepo_task(LegacyHub(first_change=None))._legacy_min_event('f-build', 5) == 'last'
+    with pytest.raises(koji.GenericError, match='Invalid value for newer_than: soon'):
+        task._legacy_min_event('f-build', 'soon')
+
+
+def test_waitrepo_newer_than_conflicts_with_min_event():
+    task = _waitrepo_task(LegacyHub(first_change=None))
+    with pytest.raises(koji.GenericError, match='newer_than and min_event args confict'):
+        task.handler('f-build', newer_than='now', min_event=5)
