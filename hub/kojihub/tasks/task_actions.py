@@ -17,6 +17,7 @@ import koji.plugin
 from koji import xmlrpcplus
 from koji.context import context
 
+from ..core.argcheck import call_checked
 from ..core.db import InsertProcessor, QueryProcessor, UpdateProcessor, _dml, _fetchSingle, nextval
 from ..core.lookup import get_id
 from ..core.policy import eval_policy
@@ -535,7 +536,7 @@ def make_task_call(*args, **opts):
     if 'owner' in opts:
         raise koji.ActionNotAllowed('The owner option is not allowed here')
     context.session.assertPerm('admin')
-    return make_task(*args, **opts)
+    return call_checked(make_task, args, opts)
 
 
 def cancel_task(task_id, recurse=True):

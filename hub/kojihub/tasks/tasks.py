@@ -46,7 +46,7 @@ def _task_id(value):
     """Task ids may arrive as strings (large ids from old clients)."""
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise koji.ParameterError('Invalid task id: %r' % (value,))
 
 
@@ -222,6 +222,8 @@ def list_tasks(opts=None, queryOpts=None):
     meaning NULL) and their not_* variants, method, and created/started/complete
     Before/After. decode=True turns request/result into Python values.
     """
+    if opts is not None and not isinstance(opts, dict):
+        raise koji.ParameterError('Invalid opts: %s, expected a dict' % type(opts).__name__)
     opts = dict(opts or {})
     queryOpts = dict(queryOpts or {})
     count_only = bool(queryOpts.get('countOnly'))
