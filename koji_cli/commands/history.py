@@ -161,9 +161,11 @@ def _print_entry(entry, options):
             warn("Unusual edit at event %i in table %s (%s)" % (event_id, table, problem))
             pprint.pprint(entry)
             pprint.pprint(related)
+            # the entry (now without its pairing) is printed once more per related
+            # item, as upstream's client does
             _print_entry(entry, options)
-            for item in related:
-                _print_entry(item, options)
+            for _ in related:
+                _print_entry(entry, options)
             return
     old = None
     if related:
@@ -196,6 +198,9 @@ def _print_entry(entry, options):
     elif create and options.verbose and table != 'tag_listing':
         for key in _visible_fields(row):
             if key in ROW_KEYS.get(table, ()):
+                continue
+            # a block shows only that it is one
+            if row.get('blocked') and key != 'blocked':
                 continue
             nkey = _name_key(key)
             if nkey in row:

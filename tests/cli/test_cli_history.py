@@ -45,7 +45,7 @@ def test_tag_history(cli):
         '<ts> added tag option opt for tag %s by %s' % (child, admin),
         '<ts> inheritance line %s->%s added by %s' % (child, parent, admin),
         '<ts> tag configuration for %s altered by %s [still active]' % (child, admin),
-        '    arches: None -> i686',
+        '    arches:  -> i686',
         '    locked: False -> True',
         '<ts> tag option opt for tag %s altered by %s' % (child, admin),
         '    value: 1 -> 2',
@@ -59,7 +59,7 @@ def test_tag_history(cli):
     verbose = history(cli, '--tag', child, '-v', '-s', 'tag_config')
     assert re.match(r'^<ts> \(eid \d+\) new tag: %s by %s\n' % (child, admin), verbose)
     assert verbose.splitlines()[1:6] == [
-        '    arches: None', '    locked: False', '    maven_include_all: False',
+        '    arches: ', '    locked: False', '    maven_include_all: False',
         '    maven_support: False', '    permission: None']
     active = history(cli, '--tag', child, '--active', '-s', 'tag_inheritance')
     # only the current row matches, so there is no revoke to pair it with
@@ -71,6 +71,32 @@ def test_tag_history(cli):
         + '<ts> tag option opt for tag %s altered by %s\n' % (child, admin)
         + '    value: 1 -> 2\n'
         + '<ts> tag option opt removed for %s by %s\n' % (child, admin))
+    # a block lists only its blocked flag; a new entry's data rewrites the owner row too
+    owner, pkg = uniq('hw'), uniq('ahk')  # child's link to other filters on a.*
+    ok(cli('add-user', owner))
+    ok(cli('add-pkg', '--owner', owner, '--extra-arches', 'x86_64', other, pkg))
+    ok(cli('block-pkg', child, pkg))
+    ok(cli('block-pkg', other, pkg))
+    out = history(cli, '--package', pkg, '-v')
+    out = re.sub(r'\(eid \d+\) ', '', out)
+    assert out == ''.join(line + '\n' for line in [
+        '<ts> package owner %s set for %s in %s by %s' % (owner, pkg, other, admin),
+        '    owner: %s' % owner,
+        '<ts> package list entry created: %s in %s by %s' % (pkg, other, admin),
+        '    blocked: False',
+        '    extra_arches: x86_64',
+        '<ts> package owner %s set for %s in %s by %s [still active]'
+        % (owner, pkg, child, admin),
+        '    owner: %s' % owner,
+        '<ts> package list entry created: %s in %s by %s [still active]'
+        % (pkg, child, admin),
+        '    blocked: True',
+        '<ts> package owner changed for %s in %s by %s [still active]'
+        % (pkg, other, admin),
+        '<ts> package list entry for %s in %s updated by %s [still active]'
+        % (pkg, other, admin),
+        '    blocked: False -> True',
+    ])
     events = history(cli, '--tag', child, '-e', '--xkey', 'opt')
     assert re.match(r'^<ts> \(eid \d+\) added tag option opt for tag ', events)
 

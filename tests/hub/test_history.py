@@ -230,3 +230,43 @@ def test_tag_change_events(hub_context, admin):
     assert api.tagChangedSinceEvent(child_created, ['chg-parent']) is True
     with pytest.raises(koji.GenericError):
         api.tagChangedSinceEvent(edited + 1000, [parent_id])
+
+
+def test_query_history_filter_columns_as_upstream(hub_context, admin, make_user):
+    """Which column each filter selects on where a table has several candidates."""
+    from kojihub.tags import groups, targets
+    from kojihub.users import users
+    build_tag = make_tag('hq-build')
+    dest_tag = make_tag('hq-dest')
+    targets.create_build_target('hq-target', build_tag, dest_tag)
+    groups.grplist_add(build_tag, 'hq-g1')
+    groups.grplist_add(build_tag, 'hq-g2')
+    groups.grp_req_add(build_tag, 'hq-g1', 'hq-g2')
+    member = make_user('hq-member')
+    team = users.new_group('hq-team')
+    users.add_group_member(team, member['id'])
+    end_request()
+    # the tag filter of build targets looks at the destination tag only
+    assert len(api.queryHistory(tables=['build_target_config'],
+                                tag=dest_tag)['build_target_config']) == 1
+    assert api.queryHistory(tables=['build_target_config'],
+                            tag=build_tag)['build_target_config'] == []
+    # the group filter of group requirements looks at the required group
+    reqs = api.queryHistory(tables=['group_req_listing'], group='hq-g2')['group_req_listing']
+    assert [(r['group.name'], r['req.name']) for r in reqs] == [('hq-g1', 'hq-g2')]
+    assert api.queryHistory(tables=['group_req_listing'],
+                            group='hq-g1')['group_req_listing'] == []
+    # user groups: the group filter does not apply, the user filter means the group
+    assert 'user_groups' not in api.queryHistory(group='hq-g1')
+    with pytest.raises(koji.GenericError, match='No such entry in table groups: hq-team'):
+        api.queryHistory(group='hq-team')
+    rows = api.queryHistory(tables=['user_groups'], user='hq-team')['user_groups']
+    assert [(r['user.name'], r['group.name']) for r in rows] == [('hq-member', 'hq-team')]
+    assert api.queryHistory(tables=['user_groups'], user='hq-member')['user_groups'] == []
+    # an unknown host or channel matches nothing; an unknown table is refused
+    assert api.queryHistory(tables=['host_config'], host='no-such-host') == \
+        {'host_config': []}
+    assert api.queryHistory(tables=['host_channels'], channel='no-such-channel') == \
+        {'host_channels': []}
+    with pytest.raises(koji.GenericError, match='No such history table: nosuch'):
+        api.queryHistory(tables=['nosuch'])

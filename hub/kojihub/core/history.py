@@ -99,7 +99,7 @@ def get_last_event(before=None, strict=True):
 # queryHistory
 
 def _host_id(info):
-    """Host id by id or name (hosts are not in lookup's plain named tables)."""
+    """Host id by id or name; None when there is none (the filter then matches nothing)."""
     if isinstance(info, dict):
         info = info.get('id', info.get('name'))
     if isinstance(info, int) and not isinstance(info, bool):
@@ -107,12 +107,10 @@ def _host_id(info):
     elif isinstance(info, str):
         clause = 'name = %(info)s'
     else:
-        raise koji.ParameterError('Invalid host info: %r' % (info,))
+        raise koji.ParameterError('Invalid name or id value: %s' % (info,))
     row = QueryProcessor(tables=['host'], columns=['id'], clauses=[clause],
                          values={'info': info}).executeOne()
-    if row is None:
-        raise koji.GenericError('No such host: %s' % (info,))
-    return row['id']
+    return None if row is None else row['id']
 
 
 def _build_id(info):
@@ -158,6 +156,16 @@ def _time_expr(name, value):
     raise koji.ParameterError('Invalid %s value: %r' % (name, value))
 
 
+# the id column each filter selects on, per table where it differs from the plain one;
+# upstream picks the last column of a table that names the filtered kind, so the tag
+# filter of build targets means dest_tag, the user filter of user_groups the group, and
+# the group filter of group_req_listing the required group
+_TAG_COLUMN = {'build_target_config': 'dest_tag', 'tag_inheritance': None}
+_USER_COLUMN = {'user_groups': 'group_id', 'tag_package_owners': 'owner'}
+_GROUP_COLUMN = {'group_config': 'group_id', 'group_package_listing': 'group_id',
+                 'group_req_listing': 'req_id'}
+
+
 class _Filters(object):
     """History filters with their values resolved to ids once for all tables."""
 
@@ -168,12 +176,13 @@ class _Filters(object):
             'tag': lambda v: get_id('tag', v, strict=True),
             'build': _build_id,
             'host': _host_id,
-            'channel': lambda v: get_id('channels', v, strict=True),
+            'channel': lambda v: get_id('channels', v, strict=False),
             'user': _user_id,
             'permission': lambda v: get_id('permissions', v, strict=True),
             'cg': lambda v: get_id('content_generator', v, strict=True),
             'external_repo': lambda v: get_id('external_repo', v, strict=True),
             'build_target': lambda v: get_id('build_target', v, strict=True),
+            'group': lambda v: get_id('groups', v, strict=True),
             'editor': _user_id,
         }
         for key, func in resolvers.items():
@@ -183,9 +192,7 @@ class _Filters(object):
             from .lookup import lookup_name
             pkg = lookup_name('package', kwargs['package'], strict=True)
             self.values['package'] = pkg['id']
-            self.values['package_name'] = pkg['name']
-        if 'group' in kwargs:
-            self._resolve_group(kwargs['group'])
+            self.values['package_name'] = str(kwargs['package'])
         for key in ('afterEvent', 'beforeEvent'):
             if key in kwargs:
                 self.values[key] = _check_event(kwargs[key])
@@ -193,33 +200,18 @@ class _Filters(object):
             if key in kwargs:
                 self.values[key] = kwargs[key]
         if 'xkey' in kwargs:
-            self.values['xkey'] = kwargs['xkey']
-
-    def _resolve_group(self, value):
-        """'group' means a comps group, except in user_groups where it is a user group."""
-        comps = get_id('groups', value, strict=False)
-        ugroup = None
-        from ..users.users import get_user
-        user = get_user(value, strict=False, krb_princs=False)
-        if user is not None and user['usertype'] == koji.USERTYPES['GROUP']:
-            ugroup = user['id']
-        if comps is None and ugroup is None:
-            raise koji.GenericError('No such group: %s' % (value,))
-        self.values['group'] = comps
-        self.values['user_group'] = ugroup
+            self.values['xkey'] = str(kwargs['xkey'])
 
     def apply(self, table, fields, clauses, columns):
         """Add this table's clauses (and flag columns); False when the table is skipped."""
         kw = self.kw
-        val = self.values
         t = table
         if 'tag' in kw:
+            column = _TAG_COLUMN.get(table, 'tag_id')
             if table == 'tag_inheritance':
                 clauses.append('%s.tag_id = %%(tag)s OR %s.parent_id = %%(tag)s' % (t, t))
-            elif table == 'build_target_config':
-                clauses.append('%s.build_tag = %%(tag)s OR %s.dest_tag = %%(tag)s' % (t, t))
-            elif 'tag_id' in fields:
-                clauses.append('%s.tag_id = %%(tag)s' % t)
+            elif column in fields:
+                clauses.append('%s.%s = %%(tag)s' % (t, column))
             else:
                 return False
         simple = (('build', 'build_id'), ('host', 'host_id'), ('channel', 'channel_id'),
@@ -241,17 +233,15 @@ class _Filters(object):
             else:
                 return False
         if 'user' in kw:
-            if 'user_id' in fields:
-                clauses.append('%s.user_id = %%(user)s' % t)
-            elif 'owner' in fields:
-                clauses.append('%s.owner = %%(user)s' % t)
-            else:
+            column = _USER_COLUMN.get(table, 'user_id')
+            if column not in fields:
                 return False
+            clauses.append('%s.%s = %%(user)s' % (t, column))
         if 'group' in kw:
-            key = 'user_group' if table == 'user_groups' else 'group'
-            if 'group_id' not in fields or val[key] is None:
+            column = _GROUP_COLUMN.get(table)
+            if column is None:
                 return False
-            clauses.append('%s.group_id = %%(%s)s' % (t, key))
+            clauses.append('%s.%s = %%(group)s' % (t, column))
         if 'active' in kw and kw['active'] is not None:
             if kw['active']:
                 clauses.append('%s.active = TRUE' % t)
@@ -346,11 +336,9 @@ def query_history(tables=None, **kwargs):
     """
     if tables is None:
         tables = sorted(HISTORY_TABLES)
-    elif isinstance(tables, str):
-        tables = [tables]
     for table in tables:
         if table not in HISTORY_TABLES:
-            raise koji.GenericError('Unknown history table: %s' % table)
+            raise koji.GenericError('No such history table: %s' % table)
     queryOpts = kwargs.pop('queryOpts', None)
     filters = _Filters(kwargs)
     ret = {}
