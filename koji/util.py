@@ -899,8 +899,9 @@ class RepoWatcher(object):
                                    % (duration(self.start), self.taginfo['name']))
             if not request['active']:
                 if request.get('task_id'):
-                    self.logger.error('Task %s state is %s', request['task_id'],
-                                      _task_state_name(request.get('task_state')))
+                    raise GenericError('Repo request inactive: task %s state is %s'
+                                       % (request['task_id'],
+                                          _task_state_name(request.get('task_state'))))
                 raise GenericError('Repo request no longer active')
             if changed:
                 # progress: the next change (e.g. the task closing) may come soon

@@ -105,6 +105,11 @@ def test_waitrepo_watches_request_until_repo():
 def test_waitrepo_inactive_request_fails():
     hub = Hub(requests=[{'repo': None, 'request': _req()}],
               checks=[{'repo': None, 'request': _req(active=False, task_id=4, task_state=5)}])
+    with pytest.raises(koji.GenericError,
+                       match='^Repo request inactive: task 4 state is FAILED$'):
+        _watcher(hub).waitrepo()
+    hub = Hub(requests=[{'repo': None, 'request': _req()}],
+              checks=[{'repo': None, 'request': _req(active=False)}])
     with pytest.raises(koji.GenericError, match='^Repo request no longer active$'):
         _watcher(hub).waitrepo()
 
