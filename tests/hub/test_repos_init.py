@@ -319,3 +319,33 @@ def test_repo_init_statements_do_not_grow_with_builds(world, monkeypatch):
     # foo + foo-doc, then 2 and 62 packages with an x86_64 and a noarch rpm each
     assert lines == [2 + 2 * 2, 2 + 2 * 62]
     assert counts[0] == counts[1], counts
+
+
+def test_maven_repo_tree(world, tmp_path):
+    from kojihub.builds.archives import import_archive
+    context.opts['EnableMaven'] = True
+    world.env.act('tadmin')
+    tags.create_tag('mvn-build', arches='x86_64', maven_support=True)
+    packages.pkglist_add('mvn-build', 'mvnpkg', owner='tadmin')
+    for version in ('1.0', '1.1'):
+        build_id = root.createEmptyBuild('mvnpkg', version, '1', None)
+        maven = {'group_id': 'org.example', 'artifact_id': 'lib', 'version': version}
+        root.createMavenBuild(build_id, maven)
+        jar = tmp_path / ('lib-%s.jar' % version)
+        jar.write_bytes(b'jar ' + version.encode())
+        import_archive(str(jar), root.getBuild(build_id), 'maven', maven)
+        _tag_build('mvn-build', build_id)
+    world.env.act('b1', 'host.repoInit')
+    repo_id, _ = host.repoInit('mvn-build')
+    assert root.repoInfo(repo_id)['opts']['maven'] is True
+    mdir = os.path.join(world.topdir, 'repos', 'mvn-build', str(repo_id), 'maven', 'org',
+                        'example', 'lib')
+    # only the latest build of the package is in a tag without maven_include_all
+    assert sorted(os.listdir(mdir)) == ['1.1', 'maven-metadata.xml', 'maven-metadata.xml.md5',
+                                        'maven-metadata.xml.sha1']
+    assert os.path.isfile(os.path.join(mdir, '1.1', 'lib-1.1.jar'))
+    meta = read(os.path.join(mdir, 'maven-metadata.xml'))
+    assert '<latest>1.1</latest>' in meta and '<artifactId>lib</artifactId>' in meta
+    context.opts['EnableMaven'] = False
+    with pytest.raises(koji.GenericError, match='Maven support not enabled'):
+        host.repoInit('mvn-build', opts={'maven': True})

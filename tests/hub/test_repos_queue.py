@@ -298,3 +298,23 @@ def test_done_hook_satisfies_matching_requests(world):
     assert states[b['id']]['repo_id'] == repo_id
     assert states[c['id']]['repo_id'] is None and states[c['id']]['active'] is True
     assert json.dumps(root.repoInfo(repo_id)['custom_opts']) == '{}'
+
+
+def test_maven_task_limit(world):
+    context.opts['EnableMaven'] = True
+    context.opts['MaxRepoTasksMaven'] = 1
+    world.env.act('tadmin')
+    tags.create_tag('q-mvn1', maven_support=True)
+    tags.create_tag('q-mvn2', maven_support=True)
+    world.env.act('alice', 'repo.request')
+    first = repo.request('q-mvn1', min_event='last', opts={'maven': True})['request']
+    second = repo.request('q-mvn2', min_event='last', opts={'maven': True})['request']
+    plain = repo.request('q-build', min_event='last')['request']
+    assert first['task_id'] and second['task_id'] is None and plain['task_id']
+    world.env.act('kojira', 'repo.checkQueue')
+    repo.checkQueue()
+    assert repo.queryQueue([['id', '=', second['id']]], ['task_id']) == [{'task_id': None}]
+    world.run_task(first['task_id'], fail=True)
+    rows = {r['id']: r for r in repo.queryQueue(fields=['id', 'task_id'])}
+    # the failed maven request is retried first (queue order), the other still waits
+    assert rows[first['id']]['task_id'] and rows[second['id']]['task_id'] is None
