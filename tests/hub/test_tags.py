@@ -171,15 +171,17 @@ def test_edit_tag_config_is_versioned(admin):
     new_event()
     api.editTag2('t1', perm_id=None)
     assert api.getTag('t1')['perm'] is None
-    with pytest.raises(koji.GenericError, match='mutually exclusive'):
-        api.editTag2('t1', perm='admin', perm_id=1)
+    # both given: perm_id wins, as upstream
+    new_event()
+    api.editTag2('t1', perm='nosuchperm', perm_id='admin')
+    assert api.getTag('t1')['perm'] == 'admin'
+    # unknown options are ignored
+    api.editTag2('t1', bogus=1)
     # no change -> no new config row
     new_event()
     api.editTag2('t1', arches='i686 x86_64', locked=True)
     assert sql('SELECT count(*) FROM tag_config WHERE tag_id = %(t)s',
-               {'t': tag_id})[0][0] == 3
-    with pytest.raises(koji.ParameterError):
-        api.editTag2('t1', bogus=1)
+               {'t': tag_id})[0][0] == 4
     with pytest.raises(koji.GenericError, match='No such tagInfo'):
         api.editTag2('nosuch', locked=True)
     with pytest.raises(koji.GenericError, match='Maven support not enabled'):
@@ -229,16 +231,25 @@ def test_edit_tag_extra(admin):
         'keep': [False, 1], 'new': [False, [1, 2]], 'drop': [False, 2],
         'blockme': [True, None]}
     new_event()
-    api.editTag2('t1', remove_extra=['drop', 'blockme'], extra={'keep': {'x': None}})
+    # a blocked key is not an extra the tag has, so it cannot be removed
+    with pytest.raises(koji.GenericError, match="Tag: t1 doesn't have extra: blockme"):
+        api.editTag2('t1', remove_extra=['drop', 'blockme'])
+    api.editTag2('t1', remove_extra=['drop'], extra={'keep': {'x': None}})
     assert api.getTag('t1', blocked=True)['extra'] == {
-        'keep': [False, {'x': None}], 'new': [False, [1, 2]]}
+        'keep': [False, {'x': None}], 'new': [False, [1, 2]], 'blockme': [True, None]}
+    # blocking again writes a new block row
+    new_event()
+    api.editTag2('t1', block_extra=['blockme'])
+    assert sql("SELECT count(*) FROM tag_extra WHERE tag_id = %(t)s AND key = 'blockme'",
+               {'t': tag_id})[0][0] == 3
     assert api.getTag('t1', event=first)['extra'] == {'keep': 1, 'drop': 2, 'blockme': 3}
     assert api.getTag('t1', event=second)['extra'] == {'keep': 1, 'new': [1, 2], 'drop': 2}
     with pytest.raises(koji.GenericError, match="doesn't have extra: nosuch"):
         api.editTag2('t1', remove_extra=['nosuch'])
     with pytest.raises(koji.GenericError, match='Can not both add/update and remove'):
         api.editTag2('t1', extra={'keep': 2}, remove_extra=['keep'])
-    with pytest.raises(koji.GenericError, match='Can not both add/update and block'):
+    with pytest.raises(koji.GenericError,
+                       match="Can not both add/update and remove tag-extra: 'keep'"):
         api.editTag2('t1', extra={'keep': 2}, block_extra=['keep'])
     with pytest.raises(koji.ParameterError):
         api.editTag2('t1', remove_extra='keep')

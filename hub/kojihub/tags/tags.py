@@ -26,8 +26,6 @@ _TAG_FIELDS = (
     ('tag_config.maven_include_all', 'maven_include_all'),
 )
 _CONFIG_FIELDS = ('arches', 'perm_id', 'locked', 'maven_support', 'maven_include_all')
-_EDIT_KEYS = {'name', 'arches', 'locked', 'perm', 'perm_id', 'permissionID', 'maven_support',
-              'maven_include_all', 'extra', 'remove_extra', 'block_extra'}
 
 # tables whose rows hang off a tag and are revoked when the tag is deleted
 _TAG_OWNED = ('tag_config', 'tag_extra', 'tag_inheritance', 'tag_listing', 'tag_packages',
@@ -235,50 +233,26 @@ def create_tag(name, parent=None, arches=None, perm=None, locked=False, maven_su
 
 
 def edit_tag(tagInfo, **kwargs):
-    """editTag2: change name, config and extra of a tag; config changes are versioned."""
+    """editTag2: change name, config and extra of a tag; config changes are versioned.
+
+    As upstream: unknown options are ignored, perm_id wins over perm, arches are only
+    normalized when they change, and block_extra always writes a new block row.
+    """
     context.session.assertPerm('tag')
-    unknown = set(kwargs) - _EDIT_KEYS
-    if unknown:
-        raise koji.ParameterError('Invalid editTag2 options: %s' % ', '.join(sorted(unknown)))
-    tag = get_tag(tagInfo, strict=True, blocked=True)
-    if 'permissionID' in kwargs:
-        kwargs.setdefault('perm_id', kwargs.pop('permissionID'))
-    if 'perm' in kwargs:
-        if 'perm_id' in kwargs:
-            raise koji.GenericError('perm and perm_id are mutually exclusive')
-        kwargs['perm_id'] = kwargs.pop('perm')
-    if 'perm_id' in kwargs:
+    if not context.opts.get('EnableMaven') and \
+            ('maven_support' in kwargs or 'maven_include_all' in kwargs):
+        raise koji.GenericError('Maven support not enabled')
+    for key in ('remove_extra', 'block_extra'):
+        if kwargs.get(key):
+            _check_extra_keys(kwargs[key], key)
+    tag = get_tag(tagInfo, strict=True)
+    if 'perm' in kwargs and 'perm_id' not in kwargs:
+        kwargs['perm_id'] = kwargs['perm']
+    if kwargs.get('perm_id') is not None:
         kwargs['perm_id'] = _perm_id(kwargs['perm_id'])
-    if 'arches' in kwargs:
-        kwargs['arches'] = _check_arches(kwargs['arches'])
-    for flag in ('locked', 'maven_support', 'maven_include_all'):
-        if flag in kwargs:
-            _check_bool(flag, kwargs[flag])
-    _check_maven(kwargs.get('maven_support'), kwargs.get('maven_include_all'))
-    extra = kwargs.get('extra')
-    if extra is None:
-        extra = {}
-    if not isinstance(extra, dict):
-        raise koji.ParameterError('extra must be a struct')
-    remove_extra = kwargs.get('remove_extra') or []
-    block_extra = kwargs.get('block_extra') or []
-    _check_extra_keys(remove_extra, 'remove_extra')
-    _check_extra_keys(block_extra, 'block_extra')
-    for key in remove_extra:
-        if key in extra:
-            raise koji.GenericError("Can not both add/update and remove tag-extra: '%s'" % key)
-        if key in block_extra:
-            raise koji.GenericError("Can not both block and remove tag-extra: '%s'" % key)
-    for key in block_extra:
-        if key in extra:
-            raise koji.GenericError("Can not both add/update and block tag-extra: '%s'" % key)
-    missing = [key for key in remove_extra if key not in tag['extra']]
-    if missing:
-        raise koji.GenericError("Tag: %s doesn't have extra: %s"
-                                % (tag['name'], ', '.join(missing)))
 
     name = kwargs.get('name')
-    if name is not None and name != tag['name']:
+    if name and name != tag['name']:
         verify_name_internal(name)
         other = _singleValue('SELECT id FROM tag WHERE name = %(name)s', {'name': name},
                              strict=False)
@@ -287,6 +261,9 @@ def edit_tag(tagInfo, **kwargs):
         UpdateProcessor('tag', data={'name': name}, clauses=['id = %(tag_id)s'],
                         values={'tag_id': tag['id']}).execute()
 
+    arches = kwargs.get('arches')
+    if arches and arches != tag['arches']:
+        kwargs['arches'] = _check_arches(arches)
     config = {key: tag[key] for key in _CONFIG_FIELDS}
     changed = False
     for key in _CONFIG_FIELDS:
@@ -303,13 +280,27 @@ def edit_tag(tagInfo, **kwargs):
         insert.make_create()
         insert.execute()
 
-    for key, value in sorted(extra.items()):
-        if tag['extra'].get(key) != [False, value]:
-            _write_extra(tag['id'], key, value)
-    for key in block_extra:
-        if tag['extra'].get(key) != [True, None]:
-            _write_extra(tag['id'], key, None, block=True)
-    if remove_extra:
+    extra = kwargs.get('extra')
+    # (upstream fails on extra=None, which its own editTag passes; here it means none)
+    if extra is not None:
+        if not isinstance(extra, dict):
+            raise koji.ParameterError('extra must be a struct')
+        removed = set(kwargs.get('block_extra') or []) | set(kwargs.get('remove_extra') or [])
+        conflicts = sorted(removed & set(extra))
+        if conflicts:
+            raise koji.GenericError("Can not both add/update and remove tag-extra: '%s'"
+                                    % conflicts[0])
+        for key, value in extra.items():
+            if key not in tag['extra'] or tag['extra'][key] != value:
+                _write_extra(tag['id'], key, value)
+    for key in kwargs.get('block_extra') or []:
+        _write_extra(tag['id'], key, None, block=True)
+    remove_extra = kwargs.get('remove_extra')
+    if remove_extra is not None:
+        missing = [key for key in remove_extra if key not in tag['extra']]
+        if missing:
+            raise koji.GenericError("Tag: %s doesn't have extra: %s"
+                                    % (tag['name'], ', '.join(missing)))
         update = UpdateProcessor('tag_extra',
                                  clauses=['tag_id = %(tag_id)s', 'key = ANY(%(keys)s)'],
                                  values={'tag_id': tag['id'], 'keys': list(remove_extra)})
@@ -320,10 +311,8 @@ def edit_tag(tagInfo, **kwargs):
 
 def old_edit_tag(tagInfo, name, arches, locked, permissionID, extra=None):
     """editTag: the legacy positional form of editTag2."""
-    kwargs = {'name': name, 'arches': arches, 'locked': locked, 'perm_id': permissionID}
-    if extra is not None:
-        kwargs['extra'] = extra
-    return edit_tag(tagInfo, **kwargs)
+    return edit_tag(tagInfo, name=name, arches=arches, locked=locked, perm_id=permissionID,
+                    extra=extra)
 
 
 def delete_tag(tagInfo):
