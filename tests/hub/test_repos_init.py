@@ -349,3 +349,13 @@ def test_maven_repo_tree(world, tmp_path):
     context.opts['EnableMaven'] = False
     with pytest.raises(koji.GenericError, match='Maven support not enabled'):
         host.repoInit('mvn-build', opts={'maven': True})
+
+
+def test_repo_init_failure_leaves_no_directory(world, clean_callbacks):
+    def boom(cbtype, *args, **kws):
+        raise koji.GenericError('init callback failed')
+    koji.plugin.register_callback('postRepoInit', boom)
+    with pytest.raises(koji.GenericError, match='init callback failed'):
+        host.repoInit('f40-build')
+    tagdir = os.path.join(world.topdir, 'repos', 'f40-build')
+    assert not os.path.exists(tagdir) or os.listdir(tagdir) == []

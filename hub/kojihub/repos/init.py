@@ -80,6 +80,19 @@ def repo_init(tag, task_id=None, event=None, opts=None):
 
     repodir = koji.pathinfo.repo(repo_id, tinfo['name'])
     os.makedirs(repodir)
+    try:
+        _write_repo_dir(repodir, tinfo, repo_id, event_id, task_id, opts, custom)
+        koji.plugin.run_callbacks('postRepoInit', tag=tinfo, event=event, repo_id=repo_id,
+                                  task_id=task_id, opts=opts)
+    except Exception:
+        # the repo row goes with the transaction; leave no directory behind either
+        shutil.rmtree(repodir, ignore_errors=True)
+        raise
+    return [repo_id, event_id]
+
+
+def _write_repo_dir(repodir, tinfo, repo_id, event_id, task_id, opts, custom):
+    tag_id = tinfo['id']
     _write_comps(repodir, tag_id, event_id)
     koji.dump_json(os.path.join(repodir, 'repo.json'), {
         'id': repo_id,
@@ -99,9 +112,6 @@ def repo_init(tag, task_id=None, event=None, opts=None):
     if opts['maven']:
         from .maven import write_maven_repo
         write_maven_repo(repodir, tag_id, event_id)
-    koji.plugin.run_callbacks('postRepoInit', tag=tinfo, event=event, repo_id=repo_id,
-                              task_id=task_id, opts=opts)
-    return [repo_id, event_id]
 
 
 def _write_comps(repodir, tag_id, event_id):
