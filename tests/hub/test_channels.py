@@ -10,8 +10,9 @@ from kojihub.hosts.channels import ChannelExports
 from kojihub.hosts.hosts import HostRootExports
 
 CHANNEL_KEYS = {'comment', 'description', 'enabled', 'id', 'name'}
-SEEDED = ['appliance', 'createrepo', 'default', 'image', 'livecd', 'livemedia', 'maven',
-          'vm']
+# in channel id order, as listChannels answers
+SEEDED = ['default', 'createrepo', 'maven', 'livecd', 'appliance', 'vm', 'image',
+          'livemedia']
 
 
 class PerCall(object):
@@ -106,8 +107,8 @@ def test_membership(admin):
     before = db.get_event()
     context.event_id = None
     assert api.addHostToChannel('b1', 'createrepo') is None
-    assert [c['name'] for c in api.listChannels(hostID=host_id)] == ['createrepo', 'default']
-    assert [c['name'] for c in api.listChannels(hostID='b1')] == ['createrepo', 'default']
+    assert [c['name'] for c in api.listChannels(hostID=host_id)] == ['default', 'createrepo']
+    assert [c['name'] for c in api.listChannels(hostID='b1')] == ['default', 'createrepo']
     assert [c['name'] for c in api.listChannels(hostID=host_id, event=before)] == ['default']
     with pytest.raises(koji.GenericError,
                        match='host b1 is already subscribed to the createrepo channel'):

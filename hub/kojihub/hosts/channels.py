@@ -60,7 +60,7 @@ def _host_id(hostID):
 
 
 def list_channels(hostID=None, event=None, enabled=None):
-    """All channels, or those of one host (optionally as of an event)."""
+    """All channels, or those of one host (optionally as of an event), by channel id."""
     clauses = []
     values = {}
     if enabled is not None:
@@ -71,11 +71,11 @@ def list_channels(hostID=None, event=None, enabled=None):
                     'host_channels.host_id = %(host_id)s']
         query = _channel_query(clauses, values, tables=['host_channels'],
                                joins=['channels ON channels.id = host_channels.channel_id'],
-                               opts={'order': 'name'})
+                               opts={'order': 'id'})
     elif event:
         raise koji.GenericError('list_channels with event and not host is not allowed.')
     else:
-        query = _channel_query(clauses, values, opts={'order': 'name'})
+        query = _channel_query(clauses, values, opts={'order': 'id'})
     return query.execute()
 
 
