@@ -318,3 +318,18 @@ def test_maven_task_limit(world):
     rows = {r['id']: r for r in repo.queryQueue(fields=['id', 'task_id'])}
     # the failed maven request is retried first (queue order), the other still waits
     assert rows[first['id']]['task_id'] and rows[second['id']]['task_id'] is None
+
+
+def test_failed_early_pass_does_not_fail_the_request(world):
+    from kojihub.core import policy
+    # a channel policy that cannot place newRepo tasks makes the queue pass fail
+    context.policy = policy.load_policies({'policy': {
+        'channel': 'method newRepo :: frobnicate\nall :: use default\n'}})
+    ret = repo.request('q-build', min_event='last')
+    req = ret['request']
+    assert req['task_id'] is None and req['active'] is True and req['tries'] == 0
+    assert db.QueryProcessor(tables=['task'], columns=['id'], opts={'countOnly': True},
+                             clauses=["method = 'newRepo'"]).execute() == 0
+    world.env.act('kojira', 'repo.checkQueue')
+    with pytest.raises(koji.GenericError, match='invalid channel policy'):
+        repo.checkQueue()

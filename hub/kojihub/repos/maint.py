@@ -9,7 +9,7 @@ from koji.context import context
 from ..core.db import QueryProcessor, _dml
 from ..core.history import tag_first_change_event, tag_last_change_event
 from .opts import lag_base_event
-from .queue import check_repo_queue, queue_request
+from .queue import early_queue_pass, queue_request
 from .view import RepoQuery
 
 logger = logging.getLogger('koji.repo')
@@ -70,4 +70,4 @@ def do_auto_requests():
         ret = queue_request(tag_id, min_event=min_event, priority=5)
         made = made or bool(ret['request'] and not ret['duplicate'])
     if made:
-        check_repo_queue()
+        early_queue_pass()

@@ -13,7 +13,8 @@ import koji
 from koji.context import context
 from koji.util import joinpath
 
-from ..core.db import (DeleteProcessor, InsertProcessor, UpdateProcessor, db_lock, nextval)
+from ..core.db import (DeleteProcessor, InsertProcessor, Savepoint, UpdateProcessor, db_lock,
+                       nextval)
 from ..core.history import tag_last_change_event
 from ..core.lookup import get_id
 from ..tags.tags import get_tag, get_tag_id
@@ -67,7 +68,7 @@ def request_repo(tag, min_event=None, at_event=None, opts=None, priority=None, f
     """
     ret = queue_request(tag, min_event, at_event, opts, priority, force)
     if ret['request'] and not ret['duplicate']:
-        check_repo_queue()
+        early_queue_pass()
         ret['request'] = RepoQueueQuery([['id', '=', ret['request']['id']]], '**').executeOne()
     return ret
 
@@ -276,6 +277,20 @@ def check_repo_queue():
                             values={'id': req_id}, rawdata={'update_time': 'NOW()'}).execute()
     if made:
         clean_repo_queue()
+
+
+def early_queue_pass():
+    """check_repo_queue on behalf of a caller that only wanted to queue something.
+
+    Its failure must not fail the caller's call (upstream would not have run it): it is
+    rolled back and logged, and kojira's next repo.checkQueue does the work.
+    """
+    savepoint = Savepoint('early_repo_queue_pass')
+    try:
+        check_repo_queue()
+    except Exception:
+        savepoint.rollback()
+        logger.exception('Repo queue pass failed')
 
 
 def clean_repo_queue():
