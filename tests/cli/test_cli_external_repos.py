@@ -141,3 +141,37 @@ def test_list_external_repos_event(cli, hub, world):
     assert lines[0].startswith("Querying at event %d (" % event['id'])
     assert lines[1:] == ["10  %-25s simple     %s\n" % (w['r2'], w['u2'])]
     assert ok(cli('list-external-repos', '--tag', w['child'], '--quiet', auth=False)) == ''
+
+
+def test_external_repo_arches_priority_and_force(cli, hub, world):
+    """-p with comma separated -a, what the listings show of it, and --force removal."""
+    w = world
+    name = uniq('er4')
+    out = ok(cli('add-external-repo', '-p', '20', '-a', 'x86_64,i686', '-t', w['child'],
+                 name, 'http://example.com/four/'))
+    assert out.endswith("Added external repo %s to tag %s (priority 20)\n" % (name, w['child']))
+    assert links(hub, w['child'])[-1] == (name, 20, 'koji', 'x86_64 i686')
+    assert [(r['external_repo_name'], r['arches'])
+            for r in hub.getExternalRepoList(w['child'])] == [
+        (w['r2'], None), (name, 'x86_64 i686'), (w['r1'], None)]
+    out = ok(cli('list-external-repos', '--tag', w['child'], '--inherit', '--quiet',
+                 auth=False))
+    assert out == ("%-20s 10  simple     %s\n" % (w['child'], w['r2'])
+                   + "%-20s 20  koji       %s\n" % (w['child'], name)
+                   + "%-20s 5   koji       %s\n" % (w['parent'], w['r1']))
+    out = ok(cli('list-external-repos', '--used', '--name', name, '--quiet', auth=False))
+    assert out == "%-20s 20  koji       %s\n" % (w['child'], name)
+    out = ok(cli('taginfo', w['child'], auth=False))
+    assert ("External repos:\n"
+            "   10 %s (%s, merge mode: simple), arches: inherited from tag\n"
+            "   20 %s (http://example.com/four/, merge mode: koji), arches: x86_64 i686\n"
+            % (w['r2'], w['u2'], name)) in out
+    # a repo in use is only deleted with --force
+    res = cli('remove-external-repo', name)
+    assert (res.returncode, res.stdout) == (1, '')
+    assert res.stderr == ("Error: external repo %s used by tag(s): %s\n"
+                          "Use --force to remove anyway\n" % (name, w['child']))
+    assert hub.getExternalRepo(name) is not None
+    assert ok(cli('remove-external-repo', '--force', name)) == ''
+    assert hub.getExternalRepo(name) is None
+    assert [r[0] for r in links(hub, w['child'])] == [w['r2']]

@@ -173,3 +173,31 @@ def test_external_repo_data(hub_context, admin):
     with pytest.raises(koji.GenericError):
         repo_api.getExternalRepoData('nope')
     assert context.session.logged_in
+
+
+def test_link_arguments_as_upstream(hub_context, admin):
+    """Comma separated arches, '' kept, digit-string priority, merge_mode None."""
+    tag_id = make_tag('args-tag')
+    for name in ('a1', 'a2', 'a3'):
+        api.createExternalRepo(name, 'http://%s/' % name)
+    api.addExternalRepoToTag(tag_id, 'a1', '7', arches='x86_64,i686')
+    api.addExternalRepoToTag(tag_id, 'a2', 8, merge_mode=None, arches='')
+    with pytest.raises(koji.ParameterError,
+                       match="Invalid type for value 'high': <class 'str'>"):
+        api.addExternalRepoToTag(tag_id, 'a3', 'high')
+    end_request()
+    assert [(x['external_repo_name'], x['priority'], x['merge_mode'], x['arches'])
+            for x in api.getExternalRepoList(tag_id)] == [
+        ('a1', 7, 'koji', 'x86_64 i686'), ('a2', 8, 'koji', '')]
+    # editing takes space separated arches only
+    with pytest.raises(koji.GenericError, match=r'Architecture can be only'):
+        api.editTagExternalRepo(tag_id, 'a1', arches='s390x,ppc64le')
+    # deleting a repo leaves kojira's tracking data
+    repo_api.setExternalRepoData('a2', {'max_ts': 1})
+    end_request()
+    api.deleteExternalRepo('a2')
+    end_request()
+    assert api.getExternalRepo('a2') is None
+    rows = history.query_history(tables=['external_repo_data'],
+                                 external_repo='a2')['external_repo_data']
+    assert [r['active'] for r in rows] == [True]

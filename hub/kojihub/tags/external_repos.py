@@ -128,11 +128,12 @@ def edit_external_repo(info, name=None, url=None):
 
 
 def delete_external_repo(info):
-    """deleteExternalRepo (admin): detach the repo from every tag and retire it."""
+    """deleteExternalRepo (admin): detach the repo from every tag and retire its url."""
     context.session.assertPerm('admin')
     repo = get_external_repo(info, strict=True)
     values = {'id': repo['id']}
-    for table in ('tag_external_repos', 'external_repo_data', 'external_repo_config'):
+    # (kojira's tracking data is left as it is, as upstream leaves it)
+    for table in ('tag_external_repos', 'external_repo_config'):
         update = UpdateProcessor(table, clauses=['external_repo_id = %(id)s'], values=values)
         update.make_revoke()
         update.execute()
@@ -143,17 +144,22 @@ def _check_merge_mode(merge_mode):
         raise koji.GenericError('No such merge mode: %s' % (merge_mode,))
 
 
-def _check_priority(priority):
-    if not _is_int(priority):
-        raise koji.GenericError('Invalid priority: %r' % (priority,))
+def _int_priority(priority):
+    """The priority as an int (strings of digits too), as upstream casts it."""
+    try:
+        return int(priority)
+    except (TypeError, ValueError):
+        raise koji.ParameterError("Invalid type for value '%s': %s, expected type %s"
+                                  % (priority, type(priority), int))
 
 
-def _normalize_arches(arches):
+def _parse_arches(arches, strict):
+    """Arches of a link: a space separated string ('' stays ''), or None for all."""
     if arches is None:
         return None
-    if not isinstance(arches, (str, list, tuple)):
+    if not isinstance(arches, (str, list)):
         raise koji.GenericError('Invalid arches: %r' % (arches,))
-    return koji.parse_arches(arches, strict=True) or None
+    return koji.parse_arches(arches, strict=strict)
 
 
 def _tag_repo_links(tag_ids=None, repo_id=None, event=None):
@@ -183,20 +189,25 @@ def _tag_repo_links(tag_ids=None, repo_id=None, event=None):
 
 
 def add_external_repo_to_tag(tag_info, repo_info, priority, merge_mode='koji', arches=None):
-    """addExternalRepoToTag (tag perm): link a repo to a tag at a free priority."""
+    """addExternalRepoToTag (tag perm): link a repo to a tag at a free priority.
+
+    Arches may be comma or space separated here (editTagExternalRepo takes spaces only).
+    """
     context.session.assertPerm('tag')
+    if merge_mode is None:
+        merge_mode = 'koji'
+    _check_merge_mode(merge_mode)
     tag = _get_tag(tag_info)
     repo = get_external_repo(repo_info, strict=True)
-    _check_priority(priority)
-    _check_merge_mode(merge_mode)
-    arches = _normalize_arches(arches)
-    for link in _tag_repo_links([tag['id']]):
-        if link['external_repo_id'] == repo['id']:
-            raise koji.GenericError('tag %s already associated with external repo %s'
-                                    % (tag['name'], repo['name']))
-        if link['priority'] == priority:
-            raise koji.GenericError('tag %s already associated with an external repo at '
-                                    'priority %i' % (tag['name'], priority))
+    arches = _parse_arches(arches, strict=False)
+    priority = _int_priority(priority)
+    links = _tag_repo_links([tag['id']])
+    if [link for link in links if link['external_repo_id'] == repo['id']]:
+        raise koji.GenericError('tag %s already associated with external repo %s'
+                                % (tag['name'], repo['name']))
+    if [link for link in links if link['priority'] == priority]:
+        raise koji.GenericError('tag %s already associated with an external repo at '
+                                'priority %i' % (tag['name'], priority))
     insert = InsertProcessor('tag_external_repos',
                              data={'tag_id': tag['id'], 'external_repo_id': repo['id'],
                                    'priority': priority, 'merge_mode': merge_mode,
@@ -230,33 +241,34 @@ def remove_external_repo_from_tag(tag_info, repo_info):
 
 
 def edit_tag_external_repo(tag_info, repo_info, priority=None, merge_mode=None, arches=None):
-    """editTagExternalRepo (tag perm): change a link; True when something changed."""
+    """editTagExternalRepo (tag perm): change a link; True when something changed.
+
+    None leaves a field as it is; a change re-links the repo, with the checks of
+    addExternalRepoToTag.
+    """
     context.session.assertPerm('tag')
     tag = _get_tag(tag_info)
     repo = get_external_repo(repo_info, strict=True)
     link = _find_link(tag, repo)
-    new = {'priority': link['priority'], 'merge_mode': link['merge_mode'],
-           'arches': link['arches']}
-    if priority is not None:
-        _check_priority(priority)
-        new['priority'] = priority
-    if merge_mode is not None:
-        _check_merge_mode(merge_mode)
-        new['merge_mode'] = merge_mode
-    if arches is not None:
-        new['arches'] = _normalize_arches(arches)
-    if all(new[k] == link[k] for k in new):
+    arches = _parse_arches(arches, strict=True)
+    new = {}
+    for key, value in (('priority', priority), ('merge_mode', merge_mode),
+                       ('arches', arches)):
+        if value is not None and value != link[key]:
+            new[key] = value
+    if not new:
         return False
-    if new['priority'] != link['priority']:
-        for other in _tag_repo_links([tag['id']]):
-            if other['priority'] == new['priority']:
-                raise koji.GenericError('tag %s already associated with an external repo '
-                                        'at priority %i' % (tag['name'], new['priority']))
+    for key in ('priority', 'merge_mode', 'arches'):
+        new.setdefault(key, link[key])
+    # the re-link's checks, before anything is written
+    _check_merge_mode(new['merge_mode'])
+    new['priority'] = _int_priority(new['priority'])
+    for other in _tag_repo_links([tag['id']]):
+        if other['external_repo_id'] != repo['id'] and other['priority'] == new['priority']:
+            raise koji.GenericError('tag %s already associated with an external repo at '
+                                    'priority %i' % (tag['name'], new['priority']))
     _revoke_link(tag['id'], repo['id'])
-    data = dict(new, tag_id=tag['id'], external_repo_id=repo['id'])
-    insert = InsertProcessor('tag_external_repos', data=data)
-    insert.make_create()
-    insert.execute()
+    add_external_repo_to_tag(tag['id'], repo['id'], **new)
     return True
 
 
