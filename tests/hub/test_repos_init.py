@@ -359,3 +359,15 @@ def test_repo_init_failure_leaves_no_directory(world, clean_callbacks):
         host.repoInit('f40-build')
     tagdir = os.path.join(world.topdir, 'repos', 'f40-build')
     assert not os.path.exists(tagdir) or os.listdir(tagdir) == []
+
+
+def test_repo_done_legacy_expire(world):
+    repo_id, _ = host.repoInit('f40-build')
+    host.repoDone(repo_id, {}, expire=True)
+    assert root.repoInfo(repo_id)['state'] == koji.REPO_EXPIRED
+    assert not os.path.lexists(os.path.join(world.topdir, 'repos', 'f40-build', 'latest'))
+    active = root.getActiveRepos()
+    assert [r['id'] for r in active] == [repo_id]
+    assert set(active[0]) == {'create_event', 'create_ts', 'creation_ts', 'dist', 'end_event',
+                              'id', 'opts', 'state', 'state_ts', 'tag_id', 'tag_name',
+                              'task_id'}
