@@ -58,11 +58,6 @@ NAME_JOINS = {
     'group_id': ('groups', 'h_group', 'group.name'),
 }
 
-# tables whose rows change what a tag contains or how it is configured
-TAG_TABLES = ('tag_listing', 'tag_inheritance', 'tag_config', 'tag_packages',
-              'tag_package_owners', 'tag_external_repos', 'tag_extra',
-              'group_package_listing', 'group_req_listing', 'group_config')
-
 
 def _epoch(expr):
     # date_part gives a float; EXTRACT gives numeric, which XML-RPC cannot carry
