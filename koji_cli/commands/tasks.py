@@ -339,10 +339,10 @@ def handle_free_task(goptions, session, args):
     usage = "usage: %prog free-task [options] <task_id> [<task_id> ...]"
     parser = OptionParser(usage=get_usage_str(usage))
     options, args = parser.parse_args(args)
+    activate_session(session, goptions)
     task_ids = _int_args(parser, args, "task_id must be an integer")
     if not task_ids:
         parser.error("please specify at least one task_id")
-    activate_session(session, goptions)
     for task_id in task_ids:
         session.freeTask(task_id)
 

@@ -327,6 +327,10 @@ def test_free_task(cli, admin, builder, methods):
     open_task(admin, builder, task_id)
     assert ok(cli('free-task', str(task_id))) == ''
     assert admin.getTaskInfo(task_id)['state'] == S['FREE']
+    # freeing a FREE task fails, as upstream's hub takes state 0 for a missing task
+    res = cli('free-task', str(task_id))
+    assert res.returncode == 1
+    assert res.stderr.endswith('GenericError: No such task: %d\n' % task_id), res.stderr
     res = cli('free-task', 'x')
     assert res.returncode == 2 and 'task_id must be an integer' in res.stderr
     res = cli('free-task')

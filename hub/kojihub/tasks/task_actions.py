@@ -210,10 +210,12 @@ class Task(object):
     def free(self):
         """OPEN/ASSIGNED -> FREE so another host can take it."""
         state = self._locked()[0]
-        if state == STATES['FREE']:
-            return True
+        if not state:
+            # FREE is state 0, which upstream's hub takes for a missing task
+            raise koji.GenericError('No such task: %i' % self.id)
         if state in FINISHED_STATES:
-            raise koji.GenericError('Cannot free finished task %i' % self.id)
+            raise koji.GenericError('Cannot free task %i, state is %s'
+                                    % (self.id, STATES[state]))
 
         def apply():
             return self._set({'state': STATES['FREE'], 'host_id': None})
@@ -257,9 +259,12 @@ class Task(object):
     def cancel(self, recurse=True):
         """Cancel the task (and by default its unfinished descendants).
 
-        Returns False for a task that already finished (nothing changes).
+        Returns True for a task already canceled, False for one that closed or failed
+        (nothing changes then).
         """
         state = self._locked()[0]
+        if state == STATES['CANCELED']:
+            return True
         if state in FINISHED_STATES:
             return False
         ids = [self.id]
@@ -532,10 +537,10 @@ def _check_priority_arg(priority):
 
 
 def make_task_call(*args, **opts):
-    """makeTask: admins create any task from a raw method and params."""
+    """makeTask: admins create any task from a raw method and params (no owner=)."""
+    context.session.assertPerm('admin')
     if 'owner' in opts:
         raise koji.ActionNotAllowed('The owner option is not allowed here')
-    context.session.assertPerm('admin')
     return call_checked(make_task, args, opts)
 
 
@@ -543,7 +548,7 @@ def cancel_task(task_id, recurse=True):
     """cancelTask: owner, the host running it, or admin."""
     task = Task(task_id)
     task.assertCanCancel()
-    return task.cancel(recurse=recurse)
+    task.cancel(recurse=recurse)
 
 
 def cancel_task_full(task_id, strict=True):
