@@ -35,7 +35,8 @@ all: venv
 # Apache + headers (mod_wsgi builds against them), rpm with its Python bindings (reached
 # from the venv through the PyPI `rpm` shim), createrepo_c, Kerberos headers (gssapi) and
 # a KDC, a compiler and venv support, git and gnupg (SCM checkouts, rpm signing in the
-# tests), and PostgreSQL when there is no server.
+# tests), dnf and bubblewrap (the rpmbuild buildroot backend), and PostgreSQL when there is
+# no server.
 deps:
 	@missing=""; \
 	have() { command -v "$$1" >/dev/null 2>&1; }; \
@@ -49,6 +50,8 @@ deps:
 	have gcc || missing="$$missing gcc"; \
 	have git || missing="$$missing git"; \
 	have gpg || missing="$$missing gnupg"; \
+	have dnf || missing="$$missing dnf"; \
+	have bwrap || missing="$$missing bubblewrap"; \
 	$(PYTHON) -c 'import ensurepip, sysconfig, os, sys; \
 	sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
 	  2>/dev/null || missing="$$missing python3-venv python3-dev"; \
