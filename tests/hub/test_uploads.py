@@ -5,6 +5,7 @@ import hashlib
 import io
 import os
 import urllib.parse
+import xmlrpc.client
 import zlib
 
 import pytest
@@ -256,3 +257,89 @@ def test_legacy_requires_login(topdir, new_request):
     new_request()
     with pytest.raises(koji.ActionNotAllowed):
         api.uploadFile('up/x', 'a', 1, None, 0, base64.b64encode(b'x').decode())
+
+
+# ---------------------------------------------------------------------------
+# symlinks inside the work area, values no file can have
+
+@pytest.fixture
+def outside(tmp_path):
+    """A directory outside the work area, with one file, that links may point to."""
+    path = tmp_path / 'outside'
+    path.mkdir()
+    (path / 'secret').write_bytes(b'secret data')
+    return str(path)
+
+
+def _snapshot(path):
+    return sorted((name, read(os.path.join(path, name))) for name in os.listdir(path))
+
+
+@pytest.mark.parametrize('link', ['up/evil', 'up/deeper/evil'])
+def test_directory_symlinks_are_not_followed(topdir, alice, outside, link):
+    raw(b'x', filename='a', filepath='up/deeper')
+    os.symlink(outside, work(topdir, link))
+    before = _snapshot(outside)
+    b64 = base64.b64encode(b'x').decode()
+    for reldir in (link, link + '/sub'):
+        with pytest.raises(koji.GenericError, match='not a directory'):
+            raw(b'x', filename='new', filepath=reldir)
+        with pytest.raises(koji.GenericError, match='not a directory'):
+            raw(b'y', filename='secret', filepath=reldir, offset='-1')
+        with pytest.raises(koji.GenericError, match='not a directory'):
+            api.uploadFile(reldir, 'new', 1, None, 0, b64)
+    # nor read through: checkUpload would tell size and digest of the file outside
+    with pytest.raises(koji.GenericError, match='not a directory'):
+        api.checkUpload(link, 'secret', verify='md5')
+    with pytest.raises(koji.GenericError, match='not a directory'):
+        uploads.get_upload_path(link, 'secret')
+    assert _snapshot(outside) == before
+    assert not os.path.exists(os.path.join(outside, 'sub'))
+
+
+def test_work_dir_itself_may_be_a_link(topdir, alice, tmp_path):
+    # volumes are often links to other mounts: the work dir is trusted as it is
+    real = tmp_path / 'realwork'
+    os.rename(work(topdir), str(real))
+    os.symlink(str(real), work(topdir))
+    raw(b'abc', filename='a', filepath='up/vol')
+    assert read(str(real / 'up' / 'vol' / 'a')) == b'abc'
+    assert api.checkUpload('up/vol', 'a')['size'] == 3
+
+
+def test_task_output_symlinks_are_not_read(topdir, alice, outside):
+    task_dir = koji.pathinfo.task(12345)
+    os.makedirs(task_dir)
+    os.symlink(os.path.join(outside, 'secret'), os.path.join(task_dir, 'out.log'))
+    with pytest.raises(koji.GenericError, match='no file'):
+        api.downloadTaskOutput(12345, 'out.log')
+
+
+@pytest.mark.parametrize('offset', [str(2 ** 70), str(-2 ** 70), '-2', 'inf', '1e3'])
+def test_raw_offset_out_of_range(topdir, alice, offset):
+    with pytest.raises(koji.GenericError, match='^Invalid upload offset: '):
+        raw(b'x', filename='a', filepath='up/off', offset=offset)
+
+
+def test_bad_names_and_values(topdir, alice):
+    b64 = base64.b64encode(b'x').decode()
+    with pytest.raises(koji.GenericError, match='^Invalid upload filename: name too long$'):
+        api.checkUpload('up/n', 'x' * 5000)
+    with pytest.raises(koji.GenericError, match='^Invalid upload directory: name too long$'):
+        api.checkUpload('a' * 5000, 'x')
+    with pytest.raises(koji.GenericError, match='^Invalid upload filename: name too long$'):
+        raw(b'x', filename='x' * 300, filepath='up/n')
+    for data in (xmlrpc.client.Binary(b'eA=='), {}, None, 5):
+        with pytest.raises(koji.GenericError, match='^Invalid upload data'):
+            api.uploadFile('up/n', 'a', 1, None, 0, data)
+    with pytest.raises(koji.GenericError, match='^Invalid upload data: not base64$'):
+        api.uploadFile('up/n', 'a', 1, None, 0, 'x')
+    for offset in (2 ** 70, float('inf'), 'abc', [1]):
+        with pytest.raises(koji.GenericError, match='^Invalid upload offset'):
+            api.uploadFile('up/n', 'a', 1, None, offset, b64)
+    with pytest.raises(koji.GenericError, match='^Invalid upload size'):
+        api.uploadFile('up/n', 'a', -5, None, -1, b64)
+    with pytest.raises(koji.ParameterError, match='^Invalid task id'):
+        api.listTaskOutput(None)
+    with pytest.raises(koji.GenericError, match='^Invalid offset or size'):
+        api.downloadTaskOutput(1, 'a.log', offset=2 ** 70)

@@ -15,17 +15,65 @@ import koji
 from .db import check_query_opts
 
 
-def _check_prefix(value):
-    if value is not None and not isinstance(value, str):
-        raise koji.ParameterError('Invalid prefix: %s, expected a string'
-                                  % type(value).__name__)
+def _type_name(value):
+    return type(value).__name__
 
 
-# parameters that mean the same thing in every call that has them, checked before the
-# call runs: name -> check(value) raising ParameterError
+def _string(name):
+    def check(value):
+        if value is not None and not isinstance(value, str):
+            raise koji.ParameterError('Invalid type for %s: %s, expected a string'
+                                      % (name, _type_name(value)))
+    return check
+
+
+def _struct(name):
+    def check(value):
+        if value is not None and not isinstance(value, dict):
+            raise koji.ParameterError('Invalid type for %s: %s, expected a dict'
+                                      % (name, _type_name(value)))
+    return check
+
+
+def _strings(name):
+    """None, a string, or a list of strings."""
+    def check(value):
+        if value is None or isinstance(value, str):
+            return
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise koji.ParameterError('Invalid type for %s: expected a string or a list '
+                                      'of strings' % name)
+    return check
+
+
+def _check_clauses(value):
+    """QueryView clauses: a list of [field, value] or [field, op, value] lists."""
+    if value is None:
+        return
+    if not isinstance(value, (list, tuple)):
+        raise koji.ParameterError('Invalid type for clauses: %s, expected a list'
+                                  % _type_name(value))
+    for clause in value:
+        if (not isinstance(clause, (list, tuple)) or len(clause) not in (2, 3)
+                or not isinstance(clause[0], str)
+                or (len(clause) == 3 and not isinstance(clause[1], str))):
+            raise koji.ParameterError('Invalid clause: %r' % (clause,))
+
+
+# parameters that mean the same thing in every call that has them (hub-api.tsv), checked
+# before the call runs: name -> check(value) raising ParameterError
 PARAM_CHECKS = {
     'queryOpts': check_query_opts,
-    'prefix': _check_prefix,
+    'prefix': _string('prefix'),
+    'type': _string('type'),
+    'filename': _string('filename'),
+    'filepath': _string('filepath'),
+    'typeInfo': _struct('typeInfo'),
+    'query': _struct('query'),
+    'arches': _strings('arches'),
+    'fields': _strings('fields'),
+    'tables': _strings('tables'),
+    'clauses': _check_clauses,
 }
 
 
@@ -36,6 +84,9 @@ def param_checks(func):
     except (TypeError, ValueError):
         return None
     checks = {name: PARAM_CHECKS[name] for name in sig.parameters if name in PARAM_CHECKS}
+    if 'clauses' in checks and 'opts' in sig.parameters:
+        # the QueryView calls (repo.query, scheduler.*) name their queryOpts "opts"
+        checks['opts'] = check_query_opts
     return (sig, checks) if checks else None
 
 

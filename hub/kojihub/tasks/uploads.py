@@ -2,7 +2,8 @@
 
 Two write paths share one set of rules: the raw octet-stream POST the dispatcher hands to
 ``handle_upload`` and the legacy base64 ``uploadFile`` call. Every destination is
-computed by ``get_upload_path`` so that nothing can land outside ``<volume>/work``.
+reached by ``open_upload_dir``, which walks the directories below ``<volume>/work`` one
+at a time without following symlinks, so that nothing can land outside it.
 """
 import base64
 import errno
@@ -21,10 +22,15 @@ from koji.util import adler32_constructor, md5_constructor
 
 from ..core.db import QueryProcessor
 from ..core.lookup import lookup_name
+from .tasks import _task_id
 
 logger = logging.getLogger('koji.hub.uploads')
 
 READ_BLOCK = 65536
+NAME_MAX = 255          # bytes in one path component (Linux)
+MAX_RELDIR = 1024       # characters in an upload directory
+MAX_OFFSET = 2 ** 63 - 1
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY
 
 
 class _NoDigest(object):
@@ -61,13 +67,30 @@ def _check_volume(volume):
 def _clean_reldir(reldir, orig):
     if not isinstance(reldir, str):
         raise koji.GenericError('Invalid upload directory: %r' % (orig,))
-    if reldir.startswith('/'):
+    if reldir.startswith('/') or '\0' in reldir:
         # os.path.join would discard the work dir for an absolute path
-        raise koji.GenericError('Invalid upload directory: %s' % orig)
+        raise koji.GenericError('Invalid upload directory: %s' % _short(orig))
     reldir = os.path.normpath(reldir)
     if not reldir or reldir == '.' or reldir.startswith('..'):
-        raise koji.GenericError('Invalid upload directory: %s' % orig)
+        raise koji.GenericError('Invalid upload directory: %s' % _short(orig))
+    if len(reldir) > MAX_RELDIR or any(len(os.fsencode(part)) > NAME_MAX
+                                       for part in reldir.split('/')):
+        raise koji.GenericError('Invalid upload directory: name too long')
     return reldir
+
+
+def _check_name(name):
+    if not isinstance(name, str):
+        raise koji.GenericError('Invalid upload filename: %r' % (name,))
+    if '/' in name or name.startswith('.') or not name or '\0' in name:
+        raise koji.GenericError('Invalid upload filename: %s' % _short(name))
+    if len(os.fsencode(name)) > NAME_MAX:
+        raise koji.GenericError('Invalid upload filename: name too long')
+
+
+def _short(text):
+    """Names go into fault messages; keep the message short."""
+    return text if len(text) <= 200 else text[:200] + '...'
 
 
 def _assert_task_owner(reldir, parts):
@@ -88,15 +111,19 @@ def _assert_task_owner(reldir, parts):
         raise koji.ActionNotAllowed('Task %s is not open on host %s' % (task_id, host_id))
 
 
-def _assert_dir_owner(udir, orig):
+def _assert_dir_owner(dir_fd, orig):
     """Other directories belong to their first uploader, recorded in a .user file."""
-    fn = os.path.join(udir, '.user')
     user_id = context.session.user_id
     try:
-        fd = os.open(fn, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = os.open('.user', os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644,
+                     dir_fd=dir_fd)
     except FileExistsError:
-        with open(fn, 'r') as fo:
-            text = fo.read().strip()
+        try:
+            fd = os.open('.user', os.O_RDONLY | os.O_NOFOLLOW, dir_fd=dir_fd)
+        except OSError:
+            raise koji.GenericError('Invalid upload directory, bad owner file: %s' % orig)
+        with os.fdopen(fd, 'r') as fo:
+            text = fo.read(100).strip()
         try:
             owner = int(text)
         except ValueError:
@@ -108,29 +135,76 @@ def _assert_dir_owner(udir, orig):
         fo.write(str(user_id))
 
 
+def _walk_dirs(base, parts, orig, create):
+    """An fd of base/parts..., reached one component at a time without following symlinks.
+
+    A symlink (or a non-directory) anywhere below the work dir is refused, so nothing a
+    link points to, inside or outside the work area, can be written or read through it.
+    Returns None when a component is missing and create is false.
+    """
+    fd = os.open(base, _DIR_FLAGS)
+    try:
+        for part in parts:
+            try:
+                new_fd = os.open(part, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=fd)
+            except FileNotFoundError:
+                if not create:
+                    os.close(fd)
+                    return None
+                try:
+                    os.mkdir(part, 0o777, dir_fd=fd)
+                except FileExistsError:
+                    pass
+                new_fd = os.open(part, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=fd)
+            os.close(fd)
+            fd = new_fd
+    except OSError as err:
+        os.close(fd)
+        if err.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise koji.GenericError('Invalid upload directory, not a directory: %s'
+                                    % _short(orig))
+        raise
+    return fd
+
+
+def open_upload_dir(reldir, name, create=False, volume=None):
+    """(fd of work/<reldir> or None if it is absent, path of work/<reldir>/<name>).
+
+    Confinement, ownership (with create: the host running an open task for task dirs,
+    else the user recorded in .user) and the symlink-free walk happen here; the caller
+    opens <name> relative to the fd and closes it.
+    """
+    _check_name(name)
+    orig = reldir
+    reldir = _clean_reldir(reldir, orig)
+    volume = _check_volume(volume)
+    work = koji.pathinfo.work(volume=volume)
+    parts = reldir.split('/')
+    if create:
+        if parts[0] == 'tasks':
+            _assert_task_owner(reldir, parts)
+        koji.ensuredir(work)
+    # the work dir itself may be a link (volumes often are): trusted, resolved once
+    fd = _walk_dirs(os.path.realpath(work), parts, orig, create)
+    if fd is not None and create and parts[0] != 'tasks':
+        try:
+            _assert_dir_owner(fd, orig)
+        except BaseException:
+            os.close(fd)
+            raise
+    return fd, os.path.join(work, reldir, name)
+
+
 def get_upload_path(reldir, name, create=False, volume=None):
     """Absolute path of work/<reldir>/<name> after the confinement and ownership checks.
 
     With create the directory is made and ownership verified (task dirs: the host running
     the open task; other dirs: the user recorded in .user).
     """
-    if not isinstance(name, str):
-        raise koji.GenericError('Invalid upload filename: %r' % (name,))
-    if '/' in name or name.startswith('.') or not name or '\0' in name:
-        raise koji.GenericError('Invalid upload filename: %s' % name)
-    orig = reldir
-    reldir = _clean_reldir(reldir, orig)
-    volume = _check_volume(volume)
-    udir = os.path.join(koji.pathinfo.work(volume=volume), reldir)
-    if create:
-        parts = reldir.split('/')
-        if parts[0] == 'tasks':
-            _assert_task_owner(reldir, parts)
-            koji.ensuredir(udir)
-        else:
-            koji.ensuredir(udir)
-            _assert_dir_owner(udir, orig)
-    return os.path.join(udir, name)
+    fd, path = open_upload_dir(reldir, name, create=create, volume=volume)
+    if fd is not None:
+        os.close(fd)
+    return path
 
 
 def _lock(fd, shared=False):
@@ -143,10 +217,10 @@ def _lock(fd, shared=False):
         raise
 
 
-def _check_existing(fn, offset, overwrite, allow_log=False):
+def _check_existing(dir_fd, name, fn, offset, overwrite, allow_log=False):
     """Refuse symlinks and non-files; a restart at 0 needs overwrite (or a .log name)."""
     try:
-        st = os.lstat(fn)
+        st = os.lstat(name, dir_fd=dir_fd)
     except FileNotFoundError:
         return
     if not stat.S_ISREG(st.st_mode):
@@ -157,9 +231,25 @@ def _check_existing(fn, offset, overwrite, allow_log=False):
         raise koji.GenericError('upload path exists: %s' % fn)
 
 
-def _open_upload(fn):
+def _open_upload(dir_fd, name):
     # O_NOFOLLOW: a symlink planted after the check must not redirect the write
-    return os.open(fn, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+    try:
+        return os.open(name, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666, dir_fd=dir_fd)
+    except OSError as err:
+        if err.errno in (errno.ELOOP, errno.EISDIR):
+            raise koji.GenericError('destination not a file: %s' % name)
+        raise
+
+
+def _offset(value, what='offset', lowest=-1):
+    """An upload offset (-1: append) or size: a byte position a file can have."""
+    try:
+        offset = koji.decode_int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise koji.GenericError('Invalid upload %s: %s' % (what, _short(str(value))))
+    if not lowest <= offset <= MAX_OFFSET:
+        raise koji.GenericError('Invalid upload %s: %s' % (what, _short(str(value))))
+    return offset
 
 
 def _parse_query(environ):
@@ -192,21 +282,19 @@ def handle_upload(environ):
     path = args.get('filepath', '')
     verify = args.get('fileverify', '')
     overwrite = bool(args.get('overwrite', ''))
-    try:
-        offset = int(args.get('offset', '0'))
-    except ValueError:
-        raise koji.GenericError('Invalid upload offset: %s' % args.get('offset'))
-    if offset < -1:
-        raise koji.GenericError('Invalid upload offset: %s' % offset)
+    offset = _offset(args.get('offset', '0'))
     volume = args.get('volume', 'DEFAULT')
     sum_cls = get_verify_class(verify)
-    fn = get_upload_path(path, name, create=True, volume=volume)
-    _check_existing(fn, offset, overwrite)
     remaining = _content_length(environ)
+    dir_fd, fn = open_upload_dir(path, name, create=True, volume=volume)
+    try:
+        _check_existing(dir_fd, name, fn, offset, overwrite)
+        fd = _open_upload(dir_fd, name)
+    finally:
+        os.close(dir_fd)
     inf = environ['wsgi.input']
     chksum = sum_cls()
     size = 0
-    fd = _open_upload(fn)
     try:
         _lock(fd)
         if offset == -1:
@@ -275,10 +363,16 @@ def _file_digest(fd, sum_cls, start=0):
 def upload_file(path, name, size, md5sum, offset, data, volume=None, checksum=None):
     """Legacy chunk upload: returns False when the chunk or the final file does not verify."""
     context.session.assertLogin()
-    contents = base64.b64decode(data)
+    if not isinstance(data, str):
+        raise koji.GenericError('Invalid upload data: expected base64 text')
+    try:
+        contents = base64.b64decode(data)
+    except ValueError:
+        raise koji.GenericError('Invalid upload data: not base64')
     del data
-    offset = koji.decode_int(offset)
-    size = koji.decode_int(size) if size is not None else None
+    offset = _offset(offset)
+    if size is not None:
+        size = _offset(size, 'size', lowest=0)
     verify, digest = _checksum_arg(md5sum, checksum)
     sum_cls = get_verify_class(verify)
     if offset != -1:
@@ -286,11 +380,12 @@ def upload_file(path, name, size, md5sum, offset, data, volume=None, checksum=No
             return False
         if verify and digest != sum_cls(contents).hexdigest():
             return False
-    if offset < -1:
-        raise koji.GenericError('Invalid upload offset: %s' % offset)
-    fn = get_upload_path(path, name, create=True, volume=volume)
-    _check_existing(fn, offset, overwrite=False, allow_log=True)
-    fd = _open_upload(fn)
+    dir_fd, fn = open_upload_dir(path, name, create=True, volume=volume)
+    try:
+        _check_existing(dir_fd, name, fn, offset, overwrite=False, allow_log=True)
+        fd = _open_upload(dir_fd, name)
+    finally:
+        os.close(dir_fd)
     try:
         _lock(fd)
         if offset == -1:
@@ -313,15 +408,20 @@ def upload_file(path, name, size, md5sum, offset, data, volume=None, checksum=No
 
 def check_upload(path, name, verify=None, tail=None, volume=None):
     """{size, mtime[, sumlength, hexdigest]} of an uploaded file, None if it is absent."""
-    fn = get_upload_path(path, name, volume=volume)
-    try:
-        st = os.lstat(fn)
-    except FileNotFoundError:
-        return None
-    if not stat.S_ISREG(st.st_mode):
-        raise koji.GenericError('Not a regular file: %s' % fn)
     sum_cls = get_verify_class(verify) if verify else None
-    fd = os.open(fn, os.O_RDONLY | os.O_NOFOLLOW)
+    dir_fd, fn = open_upload_dir(path, name, volume=volume)
+    if dir_fd is None:
+        return None
+    try:
+        try:
+            st = os.lstat(name, dir_fd=dir_fd)
+        except FileNotFoundError:
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            raise koji.GenericError('Not a regular file: %s' % fn)
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=dir_fd)
+    finally:
+        os.close(dir_fd)
     try:
         _lock(fd, shared=True)
         st = os.fstat(fd)
@@ -358,6 +458,7 @@ def _stat_map(fn):
 
 def list_task_output(taskID, stat=False, all_volumes=False, strict=False):
     """Files under a task's work dir, relative to it (a dict with stat or all_volumes)."""
+    taskID = _task_id(taskID)
     if strict and not _task_exists(taskID):
         raise koji.GenericError("Task doesn't exist")
     result = {} if (stat or all_volumes) else []
@@ -383,17 +484,34 @@ def list_task_output(taskID, stat=False, all_volumes=False, strict=False):
     return result
 
 
+def _position(value, default):
+    """A read offset or size: any integer a file position can be (negatives count back)."""
+    if value is None:
+        return default
+    try:
+        value = koji.decode_int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise koji.GenericError('Invalid offset or size: %s' % _short(str(value)))
+    if not -MAX_OFFSET <= value <= MAX_OFFSET:
+        raise koji.GenericError('Invalid offset or size: %s' % value)
+    return value
+
+
 def download_task_output(taskID, fileName, offset=0, size=-1, volume=None):
     """base64 of (part of) a task output file; a negative offset counts from the end."""
     if not isinstance(fileName, str) or '..' in fileName or fileName.startswith('/'):
         raise koji.GenericError('Invalid file name: %s' % (fileName,))
+    taskID = _task_id(taskID)
+    offset = _position(offset, 0)
+    size = _position(size, -1)
     volume = _check_volume(volume)
     task_dir = koji.pathinfo.task(taskID, volume=volume)
     fn = os.path.normpath(os.path.join(task_dir, fileName))
-    if not fn.startswith(task_dir + '/') or not os.path.isfile(fn):
-        raise koji.GenericError('no file "%s" output by task %i' % (fileName, taskID))
-    offset = koji.decode_int(offset) if offset is not None else 0
-    size = koji.decode_int(size) if size is not None else -1
+    # a symlink in the task dir must not hand out a file from elsewhere
+    real_dir = os.path.realpath(task_dir)
+    if (not fn.startswith(task_dir + '/') or not os.path.isfile(fn)
+            or not os.path.realpath(fn).startswith(real_dir + '/')):
+        raise koji.GenericError('no file "%s" output by task %i' % (_short(fileName), taskID))
     with open(fn, 'rb') as fo:
         if offset > 0:
             fo.seek(offset, os.SEEK_SET)
