@@ -48,7 +48,7 @@ def test_grant_and_revoke(hub_context, admin, make_user):
     assert str(exc.value) == 'user alice already has permission: repo'
     with pytest.raises(koji.GenericError) as exc:
         api.grantPermission('alice', 'nosuch')
-    assert str(exc.value) == 'No such permission: nosuch'
+    assert str(exc.value) == 'No such entry in table permissions: nosuch'
     with pytest.raises(koji.GenericError):
         api.grantPermission('ghost', 'repo')
     # by ids
@@ -94,6 +94,9 @@ def test_grant_create(hub_context, admin, make_user):
         api.grantPermission('bob', 'bad perm', create=True)
     assert 'does not match RegexNameInternal' in str(exc.value)
     assert perms.lookup_perm('bad perm') is None
+    with pytest.raises(koji.GenericError,
+                       match='Description should be specified only with create.'):
+        api.grantPermission('bob', 'sign', description='text')
 
 
 def test_grant_to_group_inherits(hub_context, admin, make_user):
@@ -121,7 +124,7 @@ def test_edit_permission(hub_context, admin):
     assert perms.lookup_perm('tag')['description'] == 'by id'
     with pytest.raises(koji.GenericError) as exc:
         api.editPermission('nosuch', 'x')
-    assert str(exc.value) == 'No such permission: nosuch'
+    assert str(exc.value) == 'No such entry in table permissions: nosuch'
 
 
 @pytest.mark.parametrize('call,args', [
@@ -161,7 +164,7 @@ def test_get_user_perms_errors(hub_context, new_request):
     new_request()
     with pytest.raises(koji.GenericError):
         api.getUserPerms('ghost')
-    with pytest.raises(koji.GenericError):
+    with pytest.raises(koji.ParameterError, match=r"Invalid name or id value: \['list'\]"):
         perms.lookup_perm(['list'])
     assert perms.lookup_perm(99999) is None
     with pytest.raises(koji.GenericError):

@@ -387,7 +387,10 @@ def test_list_users_perms(population):
     assert names_of(api.listUsers(userType=None, perm='repo')) == ['Alpha', 'crew']
     with pytest.raises(koji.GenericError) as exc:
         api.listUsers(perm='nosuchperm')
-    assert str(exc.value) == 'No such permission: nosuchperm'
+    assert str(exc.value) == 'No such entry in table permissions: nosuchperm'
+    with pytest.raises(koji.GenericError,
+                       match='inherited_perm option must be used with perm option'):
+        api.listUsers(inherited_perm=True)
 
 
 def test_list_users_query_opts(population):

@@ -29,7 +29,7 @@ def lookup_perm(info, strict=False, create=False):
     elif isinstance(info, str):
         clause = 'name = %(info)s'
     else:
-        raise koji.GenericError('Invalid type for permission: %s' % type(info))
+        raise koji.ParameterError('Invalid name or id value: %s' % (info,))
     query = QueryProcessor(tables=['permissions'], columns=['id', 'name', 'description'],
                            clauses=[clause], values={'info': info})
     perm = query.executeOne()
@@ -43,7 +43,7 @@ def lookup_perm(info, strict=False, create=False):
         InsertProcessor('permissions', data={'id': perm_id, 'name': info}).execute()
         return {'id': perm_id, 'name': info, 'description': None}
     if strict:
-        raise koji.GenericError('No such permission: %s' % info)
+        raise koji.GenericError('No such entry in table permissions: %s' % info)
     return None
 
 
@@ -127,6 +127,11 @@ def grant_permission(userinfo, permission, create=False, description=None):
     context.session.assertPerm('admin')
     if create and isinstance(permission, str):
         _verify_perm_name(permission)
+    if description is not None and not create:
+        raise koji.GenericError('Description should be specified only with create.')
+    if description is not None and not isinstance(description, str):
+        raise koji.ParameterError("Invalid type for value '%s': %s, expected type %s"
+                                  % (description, type(description), str))
     user_id = _users.get_user(userinfo, strict=True, krb_princs=False)['id']
     perm = lookup_perm(permission, strict=not create, create=create)
     if perm['name'] in get_user_perms(user_id, with_groups=False):

@@ -6,9 +6,9 @@ Principals live in user_krb_principals, several per user.
 import koji
 from koji.context import context
 
-from . import perms as _perms
 from ..core.db import (DeleteProcessor, InsertProcessor, QueryProcessor, UpdateProcessor,
                        _singleValue, nextval)
+from ..core.lookup import get_id
 from ..core.names import verify_name_user
 
 _USER_COLUMNS = ['users.id', 'users.name', 'users.status', 'users.usertype']
@@ -407,6 +407,8 @@ def list_users(userType=koji.USERTYPES['NORMAL'], prefix=None, queryOpts=None, p
         types = list(userType)
     else:
         types = [userType]
+    if inherited_perm and not perm:
+        raise koji.GenericError('inherited_perm option must be used with perm option')
     queryOpts = dict(queryOpts or {})
     if 'group' in queryOpts:
         raise koji.GenericError('queryOpts.group is not available for this API')
@@ -418,7 +420,7 @@ def list_users(userType=koji.USERTYPES['NORMAL'], prefix=None, queryOpts=None, p
         clauses.append('users.name ILIKE %(prefix)s')
         values['prefix'] = escaped + '%'
     if perm:
-        values['perm_id'] = _perms.lookup_perm(perm, strict=True)['id']
+        values['perm_id'] = get_id('permissions', perm, strict=True)
         direct = ('users.id IN (SELECT user_id FROM user_perms '
                   'WHERE perm_id = %(perm_id)s AND active = TRUE)')
         if inherited_perm:
