@@ -89,8 +89,12 @@ def test_keys_order_and_faults(tree, admin, new_request):
     assert api.listTagged('nosuch', strict=False) == []
     with pytest.raises(koji.GenericError, match='unsupported build type'):
         api.listTagged('root', type='nosuchtype')
-    with pytest.raises(koji.GenericError, match='No such tag'):
+    with pytest.raises(koji.GenericError, match='^No such entry in table tag: nosuch$'):
         api.getLatestBuilds('nosuch')
+    with pytest.raises(koji.GenericError, match='^No such entry in table tag: nosuch$'):
+        api.getLatestRPMS('nosuch')
+    # an id is taken as it is
+    assert api.getLatestBuilds(999999) == []
 
 
 def test_latest_with_inheritance_and_filters(tree, admin, new_request):

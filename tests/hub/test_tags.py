@@ -85,10 +85,14 @@ def test_create_and_get(admin):
     with pytest.raises(koji.GenericError) as exc:
         api.getTag('nosuch', strict=True)
     assert exc.value.faultCode == 1000
-    with pytest.raises(koji.GenericError):
+    with pytest.raises(koji.GenericError, match='^No such entry in table tag: nosuch$'):
         api.getTagID('nosuch', strict=True)
-    with pytest.raises(koji.ParameterError):
-        api.getTag(['base'])
+    with pytest.raises(koji.ParameterError, match=r'^Invalid name or id value: \[1, 2\]$'):
+        api.getTag([1, 2])
+    with pytest.raises(koji.ParameterError, match=r"^Invalid name or id value: \{'id': 'x'\}$"):
+        api.getTag({'id': 'x'})
+    with pytest.raises(koji.ParameterError, match=r"^Invalid name or id value: \{\}$"):
+        api.getTag({})
     new_id = api.getTagID('fresh', create=True)
     assert api.getTagID('fresh') == new_id
     assert api.getTag('fresh') is None
@@ -108,7 +112,7 @@ def test_create_options_and_faults(admin):
         api.createTag('parent')
     with pytest.raises(koji.GenericError, match='could not be found'):
         api.createTag('orphan', parent='nosuch')
-    with pytest.raises(koji.GenericError, match='No such permission'):
+    with pytest.raises(koji.GenericError, match='^No such entry in table permissions: '):
         api.createTag('orphan', perm='nosuch-perm')
     with pytest.raises(koji.GenericError, match='RegexNameInternal'):
         api.createTag('bad name!')

@@ -354,10 +354,10 @@ def list_tagged_archives(tag, event=None, inherit=False, latest=False, package=N
 
 
 def _tag_id_or_fail(tag):
-    tag_id = get_tag_id(tag, strict=False)
-    if tag_id is None:
-        raise koji.GenericError('No such tag: %s' % (tag,))
-    return tag_id
+    """A tag id as upstream's latest-build calls take it: ids are used unchecked."""
+    if isinstance(tag, int):
+        return tag
+    return get_tag_id(tag, strict=True)
 
 
 def get_latest_builds(tag, event=None, package=None, type=None, draft=None):

@@ -37,20 +37,31 @@ def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def name_or_id_clause(table, info):
+    """(clause, values) selecting a row of a named table by id, name or dict of either.
+
+    Worded as upstream's: anything else is 'Invalid name or id value'.
+    """
+    if isinstance(info, dict):
+        if 'id' in info:
+            try:
+                info = int(info['id'])
+            except (TypeError, ValueError):
+                raise koji.ParameterError('Invalid name or id value: %s' % (info,))
+        elif 'name' in info:
+            info = info['name']
+        else:
+            raise koji.ParameterError('Invalid name or id value: %s' % (info,))
+    if isinstance(info, int):
+        return '%s.id = %%(%s_id)s' % (table, table), {'%s_id' % table: info}
+    if isinstance(info, str):
+        return '%s.name = %%(%s_name)s' % (table, table), {'%s_name' % table: info}
+    raise koji.ParameterError('Invalid name or id value: %s' % (info,))
+
+
 def _tag_clause(tagInfo):
     """SQL clause and values selecting a tag by id, name or dict."""
-    if isinstance(tagInfo, dict):
-        if tagInfo.get('id') is not None:
-            tagInfo = tagInfo['id']
-        elif tagInfo.get('name') is not None:
-            tagInfo = tagInfo['name']
-        else:
-            raise koji.ParameterError('Invalid tagInfo: %r' % (tagInfo,))
-    if _is_int(tagInfo):
-        return 'tag.id = %(tag_info)s', {'tag_info': tagInfo}
-    if isinstance(tagInfo, str):
-        return 'tag.name = %(tag_info)s', {'tag_info': tagInfo}
-    raise koji.ParameterError('Invalid type for tagInfo: %s' % type(tagInfo))
+    return name_or_id_clause('tag', tagInfo)
 
 
 def _tag_query(clauses, values, event):

@@ -10,7 +10,7 @@ from koji.context import context
 from ..core.db import InsertProcessor, QueryProcessor, UpdateProcessor, _singleValue
 from ..core.lookup import get_id, lookup_name
 from ..core.names import verify_name_internal
-from .tags import get_tag
+from .tags import get_tag, name_or_id_clause
 from ..core.versioning import eventCondition
 
 _TARGET_FIELDS = (
@@ -28,18 +28,7 @@ def _is_int(value):
 
 
 def _target_clause(info):
-    if isinstance(info, dict):
-        if info.get('id') is not None:
-            info = info['id']
-        elif info.get('name') is not None:
-            info = info['name']
-        else:
-            raise koji.ParameterError('Invalid build target info: %r' % (info,))
-    if _is_int(info):
-        return 'build_target.id = %(info)s', {'info': info}
-    if isinstance(info, str):
-        return 'build_target.name = %(info)s', {'info': info}
-    raise koji.ParameterError('Invalid type for build target info: %s' % type(info))
+    return name_or_id_clause('build_target', info)
 
 
 def _tag_filter_id(value):
@@ -79,7 +68,7 @@ def get_build_target(info, event=None, strict=False):
     if len(targets) == 1:
         return targets[0]
     if strict:
-        raise koji.GenericError('No matching build target found: %s' % (info,))
+        raise koji.GenericError('No such build target: %s' % (info,))
     return None
 
 
@@ -112,7 +101,7 @@ def edit_build_target(buildTargetInfo, name, build_tag, dest_tag):
     verify_name_internal(name)
     target = lookup_name('build_target', buildTargetInfo)
     if target is None:
-        raise koji.GenericError('invalid build target: %s' % (buildTargetInfo,))
+        raise koji.GenericError('No such build target: %s' % (buildTargetInfo,))
     build_tag_id = _tag_arg_id(build_tag, 'build')
     dest_tag_id = _tag_arg_id(dest_tag, 'destination')
     if target['name'] != name:
@@ -139,7 +128,7 @@ def delete_build_target(buildTargetInfo):
     context.session.assertPerm('target')
     target = lookup_name('build_target', buildTargetInfo)
     if target is None:
-        raise koji.GenericError('invalid build target: %s' % (buildTargetInfo,))
+        raise koji.GenericError('No such build target: %s' % (buildTargetInfo,))
     update = UpdateProcessor('build_target_config', clauses=['build_target_id = %(id)s'],
                              values={'id': target['id']})
     update.make_revoke()
