@@ -643,6 +643,9 @@ class WaitrepoTask(BaseTaskHandler):
     _taskWeight = 0.2
     # longest pause between checks of the request (seconds)
     PAUSE = 60
+    # first pause (seconds): pauses double from here up to PAUSE, so a repo made in a few
+    # seconds is noticed in a few seconds
+    FIRST_PAUSE = 1
     # minutes
     TIMEOUT = 120
 
@@ -665,5 +668,6 @@ class WaitrepoTask(BaseTaskHandler):
         watcher = koji.util.RepoWatcher(self.session, tag, nvrs=nvrs, min_event=min_event,
                                         logger=self.logger)
         watcher.PAUSE = self.PAUSE
+        watcher.FIRST_PAUSE = self.FIRST_PAUSE
         watcher.TIMEOUT = self.TIMEOUT
         return watcher.waitrepo()

@@ -745,15 +745,16 @@ class RepoWatcher(object):
     exact event (``at_event``), repo options (``opts``) and builds that must be in the repo
     (``nvrs``). Waiting goes through the hub's repo request queue (``repo.request`` and
     ``repo.checkRequest``): the hub starts the regeneration, we only watch the request.
+    Progress goes to ``logger`` with upstream's messages (the CLI prints them).
     """
 
-    # upper bound of one pause (seconds); pauses start short and grow up to it, so a repo
-    # that is ready in a few seconds is noticed in a few seconds
+    # seconds between checks
     PAUSE = 6
     # minutes before giving up
     TIMEOUT = 120
-    # first pause (seconds)
-    FIRST_PAUSE = 1.0
+    # when set (seconds), pauses start this short and double up to PAUSE, and start short
+    # again whenever the request moves; None keeps every pause at PAUSE
+    FIRST_PAUSE = None
 
     WATCH_FIELDS = ('task_id', 'task_state', 'repo_id', 'active', 'tries')
 
@@ -786,34 +787,38 @@ class RepoWatcher(object):
             self.start = time.time()
         return self.start
 
+    def _builds_tagged(self, event=None):
+        return checkForBuilds(self.session, self.taginfo['id'], self.builds, event=event)
+
     def getRepo(self):
         """A matching repo if the hub has one now, else None (never waits).
 
         Without a repo the request made here is kept for task_args().
         """
         self.logger.info('Need a repo for %s', self.taginfo['name'])
-        if self.builds and not checkForBuilds(self.session, self.taginfo['id'], self.builds,
-                                              event=None):
+        if self.builds and not self._builds_tagged():
             # a request is pointless while the builds are not even tagged
             self.logger.debug('Builds %s not present in tag %s', self.nvrs,
                               self.taginfo['name'])
             return None
         check = self.request()
         repoinfo = check.get('repo')
-        if repoinfo and self.check_repo(repoinfo):
-            return repoinfo
-        self._task_request = check.get('request')
+        if repoinfo:
+            self.logger.info('Request yielded repo: %r', check)
+            if self.check_repo(repoinfo):
+                return repoinfo
+        self._task_request = check['request']
         return None
 
     def task_args(self):
         """Arguments of a waitrepo task that waits for what this watcher wants."""
         if self.at_event:
             raise GenericError('at_event not supported by waitrepo task')
-        if self.opts:
-            raise GenericError('opts not supported by waitrepo task')
         min_event = self.min_event
         if min_event is None and self._task_request:
             min_event = self._task_request['min_event']
+        if self.opts:
+            raise GenericError('opts not supported by waitrepo task')
         # the legacy newer_than argument stays None
         return [self.taginfo['name'], None, self.nvrs, min_event]
 
@@ -832,18 +837,17 @@ class RepoWatcher(object):
             if req:
                 repoinfo = self.wait_request(req)
                 if self.check_repo(repoinfo):
-                    return repoinfo
+                    break
                 if self.at_event is not None:
                     raise GenericError('Failed at_event request')
                 # the tag changed again (or the request was too loose): ask again
-                self.logger.error('Repo request did not satisfy conditions')
                 min_event = self.session.tagLastChangeEvent(self.taginfo['id'])
-                req = None
+                self.logger.error('Repo request did not satisfy conditions')
             elif anon:
                 repoinfo = self.session.repo.get(self.taginfo['id'], min_event=min_event,
                                                  at_event=self.at_event, opts=self.opts)
                 if repoinfo and self.check_repo(repoinfo):
-                    return repoinfo
+                    break
             if self.builds:
                 self.wait_builds(self.builds)
                 min_event = self.session.tagLastChangeEvent(self.taginfo['id'])
@@ -854,22 +858,25 @@ class RepoWatcher(object):
                 if repoinfo:
                     self.logger.debug('Request yielded repo: %r', check)
                     if self.check_repo(repoinfo):
-                        return repoinfo
+                        break
                 else:
                     req = check['request']
                     self.logger.info('Got request: %(id)s', req)
+                    self.logger.debug('Request data: %s', req)
                     if min_event in ('last', None):
                         min_event = req['min_event']
                         self.logger.info('Updated min_event from hub: %s', min_event)
-                    # the request is checked at once: the hub may have started on it
-                    continue
             self.pause()
+        self.logger.debug('Got repo: %r', repoinfo)
+        return repoinfo
 
     def request(self, min_event=None):
         """repo.request for our tag and conditions; returns the hub's answer."""
         if min_event is None:
             min_event = self.min_event
         self.logger.info('Requesting a repo')
+        self.logger.debug('self.session.repo.request(%s, min_event=%s, at_event=%s, opts=%r)',
+                          self.taginfo['id'], min_event, self.at_event, self.opts)
         return self.session.repo.request(self.taginfo['id'], min_event=min_event,
                                          at_event=self.at_event, opts=self.opts)
 
@@ -879,33 +886,31 @@ class RepoWatcher(object):
         seen = dict((f, req.get(f)) for f in self.WATCH_FIELDS)
         while True:
             check = self.session.repo.checkRequest(req['id'])
+            self.logger.debug('Request check: %r', check)
             repo = check.get('repo')
             if repo:
                 return repo
             request = check['request']
-            changed = False
             for field in self.WATCH_FIELDS:
-                old, new = seen[field], request.get(field)
+                old, new = seen[field], request[field]
                 if old == new:
                     continue
                 seen[field] = new
-                changed = True
+                # progress: the next change (e.g. the task closing) may come soon
+                self._delay = None
                 if field == 'task_state':
-                    old = _task_state_name(old)
-                    new = _task_state_name(new)
+                    old, new = _task_state_name(old), _task_state_name(new)
                 self.logger.info('Request updated: %s: %s -> %s', field, old, new)
             if self.check_timeout():
                 raise GenericError('Unsuccessfully waited %s for a new %s repo'
                                    % (duration(self.start), self.taginfo['name']))
             if not request['active']:
-                if request.get('task_id'):
+                if request['task_id']:
+                    # client 1.36 names the task and its state (cli.md, wait-repo)
                     raise GenericError('Repo request inactive: task %s state is %s'
                                        % (request['task_id'],
-                                          _task_state_name(request.get('task_state'))))
+                                          _task_state_name(request['task_state'])))
                 raise GenericError('Repo request no longer active')
-            if changed:
-                # progress: the next change (e.g. the task closing) may come soon
-                self._delay = None
             self.pause()
 
     def wait_builds(self, builds):
@@ -921,6 +926,7 @@ class RepoWatcher(object):
                 raise GenericError('Unsuccessfully waited %s for %s to appear in the %s repo'
                                    % (duration(self.start), printList(self.nvrs),
                                       self.taginfo['name']))
+            self.logger.debug('Waiting for nvrs %s in tag %s', self.nvrs, self.taginfo['name'])
             self.pause()
 
     def check_repo(self, repoinfo):
@@ -941,14 +947,16 @@ class RepoWatcher(object):
         if self.opts is not None and repoinfo['opts'] != self.opts:
             self.logger.info('Got repo with wrong opts. %s != %s', repoinfo['opts'], self.opts)
             return False
-        if self.builds and not checkForBuilds(self.session, self.taginfo['id'], self.builds,
-                                              event=repoinfo['create_event']):
+        if self.builds and not self._builds_tagged(event=repoinfo['create_event']):
             self.logger.info('Got repo without needed builds')
             return False
+        self.logger.debug('Repo satisfies our conditions')
         return True
 
     def next_delay(self):
-        """Length of the next pause: FIRST_PAUSE, doubling each time, at most PAUSE."""
+        """Length of the next pause (see FIRST_PAUSE)."""
+        if self.FIRST_PAUSE is None:
+            return self.PAUSE
         if self._delay is None:
             self._delay = min(self.FIRST_PAUSE, self.PAUSE)
         else:
@@ -956,9 +964,8 @@ class RepoWatcher(object):
         return self._delay
 
     def pause(self):
-        delay = self.next_delay()
-        self.logger.debug('Pausing %ss', delay)
-        time.sleep(delay)
+        self.logger.debug('Pausing')
+        time.sleep(self.next_delay())
 
     def check_timeout(self):
         return (time.time() - self.get_start()) > self.TIMEOUT * 60.0

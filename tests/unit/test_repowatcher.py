@@ -3,6 +3,8 @@
 The watcher must go through the request queue (repo.request, then repo.checkRequest),
 check the repo it gets, and fail with upstream's messages.
 """
+import logging
+
 import pytest
 
 import koji
@@ -98,8 +100,8 @@ def test_waitrepo_watches_request_until_repo():
                       {'repo': _repo(6, 96), 'request': _req(repo_id=6, active=False)}])
     repo = _watcher(hub).waitrepo()
     assert repo['id'] == 6
-    assert hub.calls == [('request', 7, None, None, None), ('checkRequest', 3), ('pause',),
-                         ('checkRequest', 3), ('pause',), ('checkRequest', 3)]
+    assert hub.calls == [('request', 7, None, None, None), ('pause',), ('checkRequest', 3),
+                         ('pause',), ('checkRequest', 3), ('pause',), ('checkRequest', 3)]
 
 
 def test_waitrepo_inactive_request_fails():
@@ -149,12 +151,64 @@ def test_conflicting_events_and_waitrepo_limits():
         RepoWatcher(Hub(), 7, opts={'src': True}).task_args()
 
 
-def test_pauses_grow_to_pause_and_restart_on_progress():
+def test_pauses_fixed_by_default_growing_with_first_pause():
     watcher = RepoWatcher(Hub(), 7)
-    watcher.PAUSE = 6
-    assert [watcher.next_delay() for _ in range(5)] == [1.0, 2.0, 4.0, 6, 6]
-    watcher._delay = None
-    assert watcher.next_delay() == 1.0
+    assert [watcher.next_delay() for _ in range(3)] == [6, 6, 6]
+    watcher.PAUSE = 60
+    watcher.FIRST_PAUSE = 1
+    assert [watcher.next_delay() for _ in range(8)] == [1, 2, 4, 8, 16, 32, 60, 60]
+
+
+def test_request_progress_restarts_short_pauses():
+    hub = Hub(requests=[{'repo': None, 'request': _req()}],
+              checks=[{'repo': None, 'request': _req()},
+                      {'repo': None, 'request': _req(task_id=40, task_state=0)},
+                      {'repo': _repo(6, 96), 'request': _req(repo_id=6, active=False)}])
+    watcher = RepoWatcher(hub, TAG['name'])
+    watcher.PAUSE = 60
+    watcher.FIRST_PAUSE = 1
+    delays = []
+    watcher.pause = lambda: delays.append(watcher.next_delay())
+    assert watcher.waitrepo()['id'] == 6
+    # nothing new after the first check, then the task appears
+    assert delays == [1, 2, 1]
+
+
+def test_messages_are_upstreams():
+    records = []
+
+    class Handler(logging.Handler):
+        def emit(self, record):
+            records.append((record.levelname, record.getMessage()))
+    logger = logging.getLogger('test-repowatcher')
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(Handler())
+    hub = Hub(requests=[{'repo': None, 'request': _req()}],
+              checks=[{'repo': None, 'request': _req(task_id=40, task_state=1)},
+                      {'repo': _repo(6, 96), 'request': _req(repo_id=6, active=False)}])
+    watcher = RepoWatcher(hub, TAG['name'], logger=logger)
+    watcher.PAUSE = 0
+    repo = watcher.waitrepo()
+    req = _req()
+    check = {'repo': None, 'request': _req(task_id=40, task_state=1)}
+    assert records == [
+        ('INFO', 'Waiting on repo for f-build'),
+        ('DEBUG', 'min_event = None, nvrs = []'),
+        ('INFO', 'Requesting a repo'),
+        ('DEBUG', 'self.session.repo.request(7, min_event=None, at_event=None, opts=None)'),
+        ('INFO', 'Got request: 3'),
+        ('DEBUG', 'Request data: %s' % req),
+        ('INFO', 'Updated min_event from hub: 90'),
+        ('DEBUG', 'Pausing'),
+        ('DEBUG', 'Request check: %r' % check),
+        ('INFO', 'Request updated: task_id: None -> 40'),
+        ('INFO', 'Request updated: task_state: None -> OPEN'),
+        ('DEBUG', 'Pausing'),
+        ('DEBUG', 'Request check: %r' % {'repo': _repo(6, 96),
+                                         'request': _req(repo_id=6, active=False)}),
+        ('DEBUG', 'Repo satisfies our conditions'),
+        ('DEBUG', 'Got repo: %r' % repo),
+    ]
 
 
 class LegacyHub(Hub):
