@@ -20,10 +20,11 @@ def parse_NVR(nvr):
     if colon != -1:
         epoch = name[:colon]
         name = name[colon + 1:]
+    # key order as upstream's (it shows wherever the dict is printed, e.g. fault texts)
     return {
-        'name': name,
-        'version': nvr[ver_dash + 1:rel_dash],
         'release': nvr[rel_dash + 1:],
+        'version': nvr[ver_dash + 1:rel_dash],
+        'name': name,
         'epoch': epoch,
     }
 

@@ -108,8 +108,14 @@ def test_get_rpm_lookups(topdir, admin, rpm_builds):
     assert [r['id'] for r in api.getRPM(nvra, multi=True)] == [rec['id']]
     assert api.getRPM('nosuch-1-1.noarch') is None
     assert api.getRPM(999999) is None
-    with pytest.raises(koji.GenericError):
+    with pytest.raises(koji.GenericError) as exc:
         api.getRPM(999999, strict=True)
+    assert str(exc.value) == "No such rpm: {'id': 999999}"
+    # the parsed N-V-R.A, in upstream's key order
+    with pytest.raises(koji.GenericError) as exc:
+        api.getRPM('nosuch-1-2.noarch', strict=True)
+    assert str(exc.value) == ("No such rpm: {'release': '2', 'version': '1', 'name': 'nosuch', "
+                              "'epoch': '', 'arch': 'noarch', 'src': False}")
     with pytest.raises(koji.GenericError):
         api.getRPM(nvra + '@nosuchrepo')
 

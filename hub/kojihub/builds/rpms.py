@@ -105,7 +105,8 @@ def get_rpm(rpminfo, strict=False, multi=False):
     rows = query.execute()
     if not rows:
         if strict:
-            raise koji.GenericError('No such rpm: %r' % (rpminfo,))
+            # the parsed lookup, as upstream reports it
+            raise koji.GenericError('No such rpm: %r' % (data,))
         return None
     row = rows[0]
     del row['pref_rank']
