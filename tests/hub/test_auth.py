@@ -773,10 +773,13 @@ def test_get_session_info(hub_context, new_request, alice, make_user):
     sinfo = do_login(new_request)
     other = do_login(new_request)
     new_request(sinfo=sinfo, callnum=3)
+    context.commit_pending = True   # the call commits, so callnum 3 is kept
+    new_request(sinfo=sinfo, callnum=4)
     info = auth.SessionExports.getSessionInfo()
     assert set(info) == {'authtype', 'callnum', 'exclusive', 'expired', 'master',
                          'renew_time', 'renew_ts', 'start_time', 'start_ts', 'update_time',
                          'update_ts', 'user_id'}
+    # the session as read when the call came in: the previous call's number (upstream)
     assert info['user_id'] == alice['id'] and info['callnum'] == 3
     assert isinstance(info['start_ts'], float)
     detailed = auth.SessionExports.getSessionInfo(details=True)
