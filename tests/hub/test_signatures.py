@@ -181,7 +181,8 @@ def test_invalid_signatures(imported, login_as, signed_rpms, rpm_builds):
 
 
 def test_import_signed_rpm_and_host_write(topdir, users, login_as, signed_rpms, rpm_keyring):
-    """Importing an already signed rpm records its key; host.writeSignedRPM needs no perm."""
+    """Importing an already signed rpm records its key; host.writeSignedRPM's function checks
+    no perm (the registry admits build hosts only: tests/integration/test_bad_arguments.py)."""
     login_as('sigadmin')
     records = import_paths(signed_rpms.arch.paths, reldir='sig-import/signed')
     sigkey = signed_rpms.sigkey

@@ -236,6 +236,6 @@ class SignatureExports(object):
 
 
 class SignatureHostExports(object):
-    """host.writeSignedRPM: upstream makes no permission or host check here either."""
+    """host.writeSignedRPM: build hosts only, as every host.* call (core/registry.py)."""
 
     writeSignedRPM = staticmethod(write_signed_rpm)

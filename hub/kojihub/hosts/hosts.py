@@ -150,6 +150,8 @@ def add_host(hostname, arches, krb_principal=None, force=False):
     """
     context.session.assertPerm('host')
     verify_name_internal(hostname)
+    if arches is None:
+        raise koji.ParameterError('Invalid type for arches: expected a string or a list')
     if isinstance(arches, str):
         arch_text = koji.parse_arches(arches)
     else:

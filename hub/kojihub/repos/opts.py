@@ -34,7 +34,7 @@ def convert_value(value, cast=None, message=None, exc_type=koji.ParameterError,
         return value
     try:
         return cast(value)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         raise exc_type(message or f"Invalid type for value '{value}': {type(value)}, "
                        f"expected type {cast}")
 
