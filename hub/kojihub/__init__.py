@@ -197,7 +197,16 @@ from .builds.build_lifecycle import (  # noqa: F401
     set_build_timestamp,
     untagged_builds,
 )
+from .builds.build_import import (  # noqa: F401
+    check_noarch_rpms,
+    ensure_volume_symlink,
+    import_build,
+)
+from .builds.draft import _promote_build  # noqa: F401
+from .builds.rpm_batch import import_build_log  # noqa: F401
+from .builds.scratch import merge_scratch  # noqa: F401
 from .builds.build_write import (  # noqa: F401
+    add_btype,
     check_volume_policy,
     new_build,
     new_typed_build,

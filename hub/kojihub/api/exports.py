@@ -8,6 +8,9 @@ from ..core.auth import SessionExports
 from ..builds.build_info import BuildInfoExports
 from ..builds.build_lifecycle import BuildLifecycleExports
 from ..builds.build_write import BuildWriteExports
+from ..builds.build_tasks import BuildTaskExports
+from ..builds.draft import DraftExports
+from ..builds.scratch import ScratchExports
 from ..builds.buildroots import BuildrootExports
 from ..builds.builds import BuildQueryExports
 from ..hosts.channels import ChannelExports
@@ -52,7 +55,8 @@ class RootExports(MiscExports, SessionExports, UserExports, PermExports, TagExpo
                   RepoInitExports, RepoStateExports, DistRepoExports,
                   TaggingExports, TaggedExports, BuildLifecycleExports,
                   VolumeExports, NotificationExports, SearchExports, SignatureExports,
-                  SnapshotExports, BuildInfoExports):
+                  SnapshotExports, BuildInfoExports, BuildTaskExports, DraftExports,
+                  ScratchExports):
     """Top-level (non-prefixed) hub calls, assembled from the domain mixins."""
 
 

@@ -1,5 +1,6 @@
 """The HostExports facade: calls made by build hosts, registered as ``host.<name>``."""
 from ..builds.buildroot_write import BuildrootHostExports
+from ..builds.build_import import BuildImportHostExports
 from ..tasks.host_calls import HostTaskExports
 from ..notifications.notify import NotifyHostExports
 from ..core.policy import PolicyHostExports
@@ -11,5 +12,5 @@ from ..repos.dist import DistRepoHostExports
 
 class HostExports(PolicyHostExports, HostTaskExports, SignatureHostExports,
                   TagBuildHostExports, BuildrootHostExports, NotifyHostExports,
-                  RepoHostExports, DistRepoHostExports):
+                  RepoHostExports, DistRepoHostExports, BuildImportHostExports):
     """Builder-side calls (host.getID, host.openTask, ...), assembled from domain mixins."""

@@ -179,13 +179,16 @@ def new_build(data, strict=False):
         data['owner'] = get_user(data['owner'], strict=True)['id']
     if isinstance(data.get('extra'), dict):
         data['extra'] = json.dumps(data['extra'])
-    if not data['draft']:
-        old = get_build({'name': data['name'], 'version': data['version'],
-                         'release': data['release']})
-        if old:
-            if strict:
-                raise koji.GenericError('Existing build found: %s' % old['nvr'])
-            return _recycle_build(old, data)
+    old = get_build({'name': data['name'], 'version': data['version'],
+                     'release': data['release']})
+    if old:
+        old_str = '%(nvr)s (id=%(id)s)' % old
+        if data['draft']:
+            # a draft is made for a release that has no real build yet
+            raise koji.GenericError('Target build already exists: %s' % old_str)
+        if strict:
+            raise koji.GenericError('Existing build found: %s' % old_str)
+        return _recycle_build(old, data)
     run_callbacks('preBuildStateChange', attribute='state', old=None, new=data['state'],
                   info=data)
     build_id = nextval('build_id_seq')
@@ -207,6 +210,19 @@ def new_build(data, strict=False):
     run_callbacks('postBuildStateChange', attribute='state', old=None, new=data['state'],
                   info=binfo)
     return build_id
+
+
+def add_btype(name):
+    """addBType: an admin registers a new build type."""
+    from ..core.names import verify_name_internal
+    context.session.assertPerm('admin')
+    verify_name_internal(name)
+    query = QueryProcessor(columns=['id'], tables=['btype'], clauses=['name = %(name)s'],
+                           values={'name': name})
+    if query.executeOne() is not None:
+        raise koji.GenericError('btype already exists')
+    InsertProcessor('btype', data={'name': name}).execute()
+    context.commit_pending = True
 
 
 def create_empty_build(name, version, release, epoch, owner=None, draft=False):
@@ -304,6 +320,7 @@ class BuildWriteExports(object):
     """Build-creating calls, bound into RootExports."""
 
     createEmptyBuild = staticmethod(create_empty_build)
+    addBType = staticmethod(add_btype)
     createMavenBuild = staticmethod(create_maven_build)
     createWinBuild = staticmethod(create_win_build)
     createImageBuild = staticmethod(create_image_build)
