@@ -7,6 +7,7 @@ in its work dir (symlinks to the rpms in topdir) and uploads the metadata plus
 hands each arch to host.distRepoMove, which links the rpms into the repo, and ends with
 host.repoDone.
 """
+import glob
 import os
 import shutil
 
@@ -142,7 +143,7 @@ class createDistRepoTask(BaseTaskHandler):
         self.repo_files = []
         self.subrepos = set()
         koji.ensuredir(self.repodir)
-        oldpkgs = self.delta_dirs(opts.get('delta'))
+        oldpkgs = self.delta_dirs(opts.get('delta'), arch)
         oldrepo = self.session.getRepo(tag, dist=True, state=koji.REPO_READY)
         oldrepodir = None
         if oldrepo:
@@ -173,8 +174,12 @@ class createDistRepoTask(BaseTaskHandler):
         self.upload_repo()
         self.upload_repo_manifest()
 
-    def delta_dirs(self, delta):
-        """Top dirs of the dist repos to make delta rpms against."""
+    def delta_dirs(self, delta, arch):
+        """Dirs of older rpms to make delta rpms against: the dist repos' package dirs.
+
+        createrepo_c does not look below an --oldpackagedirs dir, so each
+        <repo>/<arch>/Packages/<letter> dir is named (the repo's top dir if it has none).
+        """
         dirs = []
         for delta_repo_id in delta or []:
             oldrepo = self.session.repoInfo(delta_repo_id, strict=True)
@@ -183,7 +188,8 @@ class createDistRepoTask(BaseTaskHandler):
             path = koji.pathinfo.distrepo(delta_repo_id, oldrepo['tag_name'])
             if not os.path.exists(path):
                 raise koji.GenericError('Base drpm repo missing: %s' % path)
-            dirs.append(path)
+            pkgdirs = sorted(glob.glob(joinpath(path, arch, 'Packages', '*', '')))
+            dirs.extend([d.rstrip('/') for d in pkgdirs] or [path])
         return dirs
 
     # -- choosing the rpms

@@ -500,3 +500,38 @@ def test_dist_repo_zck(repo_env, dist_tag):
                             'x86_64', 'repodata')
     assert any(fn.endswith('primary.xml.zck') for fn in os.listdir(repodata))
     assert sorted(_primary(repodata)) == ['kojitest-arch', 'kojitest-noarch']
+
+
+def test_dist_repo_deltas_against_previous(repo_env):
+    """delta=[older dist repo]: createrepo_c makes delta rpms from its packages."""
+    admin = repo_env['admin']
+    old = _kit(repo_env, 'rp-dl', '1.0', '1')
+    tag = _make_tag(repo_env, 'rp-delta-dist', [old])
+    opts = dict(DIST_OPTS, allow_missing_signatures=True)
+    task_id = admin.distRepo('rp-delta-dist', [], **opts)
+    assert koji.TASK_STATES[_wait_task(repo_env, task_id)['state']] == 'CLOSED'
+    first = int(admin.getTaskResult(task_id).split('#')[1].split()[0])
+
+    new = build_kit(os.path.join(repo_env['base'], 'rpmbuild-rp-dl-2'), 'rp-dl', '1.0', '2',
+                    description='kit, second release with a longer text')
+    _import(admin, new)
+    admin.tagBuildBypass(tag['name'], new.nvr)
+    task_id = admin.distRepo('rp-delta-dist', [], **dict(opts, delta=[first], latest=True))
+    info = _wait_task(repo_env, task_id)
+    assert koji.TASK_STATES[info['state']] == 'CLOSED', repo_env['builder'].read_log()
+    second = int(admin.getTaskResult(task_id).split('#')[1].split()[0])
+    archdir = os.path.join(repo_env['hub'].topdir, 'repos-dist', 'rp-delta-dist', str(second),
+                           'x86_64')
+    types = [d.get('type') for d in ET.parse(os.path.join(archdir, 'repodata', 'repomd.xml'))
+             .getroot().findall(REPOMD + 'data')]
+    assert 'prestodelta' in types
+    drpms = [fn for _, _, files in os.walk(archdir) for fn in files if fn.endswith('.drpm')]
+    assert drpms == ['rp-dl-1.0-1_1.0-2.noarch.drpm']
+
+    # a regular repo cannot be a delta base
+    regular = _repo_for(repo_env, 'rp-delta-dist', admin.tagLastChangeEvent(tag['id']))
+    task_id = admin.distRepo('rp-delta-dist', [], **dict(opts, delta=[regular['id']]))
+    assert koji.TASK_STATES[_wait_task(repo_env, task_id)['state']] == 'FAILED'
+    child = admin.getTaskChildren(task_id)[0]
+    with pytest.raises(koji.GenericError, match='Base repo for deltas must also be a dist repo'):
+        admin.getTaskResult(child['id'])
