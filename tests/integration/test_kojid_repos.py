@@ -535,3 +535,26 @@ def test_dist_repo_deltas_against_previous(repo_env):
     child = admin.getTaskChildren(task_id)[0]
     with pytest.raises(koji.GenericError, match='Base repo for deltas must also be a dist repo'):
         admin.getTaskResult(child['id'])
+
+
+def test_dist_repo_split_debuginfo(repo_env, kits):
+    admin = repo_env['admin']
+    debug = _kit(repo_env, 'rp-sd-debuginfo', '1.0', '1')
+    _make_tag(repo_env, 'rp-split', [kits[0], debug])
+    opts = dict(DIST_OPTS, allow_missing_signatures=True, split_debuginfo=True)
+    task_id = admin.distRepo('rp-split', [], **opts)
+    info = _wait_task(repo_env, task_id)
+    assert koji.TASK_STATES[info['state']] == 'CLOSED', repo_env['builder'].read_log()
+    repo_id = int(admin.getTaskResult(task_id).split('#')[1].split()[0])
+    archdir = os.path.join(repo_env['hub'].topdir, 'repos-dist', 'rp-split', str(repo_id),
+                           'x86_64')
+    assert _primary(os.path.join(archdir, 'repodata')) == {
+        'rp-alpha': 'Packages/r/rp-alpha-1.0-1.noarch.rpm'}
+    assert _primary(os.path.join(archdir, 'debug', 'repodata')) == {
+        'rp-sd-debuginfo': '../Packages/r/rp-sd-debuginfo-1.0-1.noarch.rpm'}
+    assert os.path.isfile(os.path.join(archdir, 'Packages', 'r',
+                                       'rp-sd-debuginfo-1.0-1.noarch.rpm'))
+    # the unsigned copies were allowed, and said so
+    child = admin.getTaskChildren(task_id)[0]
+    log = admin.downloadTaskOutput(child['id'], 'missing_signatures.log').decode()
+    assert 'rp-sd-debuginfo-1.0-1.noarch: ' in log
