@@ -116,8 +116,9 @@ def test_blocks_hide_inherited(chain, new_request, admin):
     blocked = [p for p in build['packagelist'] if p['blocked']]
     assert [(p['package'], p['tag_id']) for p in blocked] == [('make', chain['mid'])]
     assert [r['blocked'] for r in build['grouplist']] == [True]
-    # blocking an already blocked entry is a no-op; adding needs force
-    api.groupPackageListBlock('leaf', 'build', 'make')
+    # blocking an already blocked entry fails as adding does (upstream); both need force
+    with pytest.raises(koji.GenericError, match='package make blocked in group build'):
+        api.groupPackageListBlock('leaf', 'build', 'make')
     with pytest.raises(koji.GenericError, match='blocked in group'):
         api.groupPackageListAdd('leaf', 'build', 'make')
     with pytest.raises(koji.GenericError, match='requirement on group extra blocked'):
@@ -233,3 +234,29 @@ def test_query_count(admin, new_request, monkeypatch):
     assert len(groups) == 5 and all(len(g['packagelist']) == 4 for g in groups.values())
     assert len(groups['g4']['grouplist']) == 1
     assert len(statements) <= 5, statements
+
+
+def _row_count(table, tag_id):
+    return db._singleValue('SELECT count(*) FROM %s WHERE tag_id = %%(t)s' % table,
+                           {'t': tag_id})
+
+
+def test_same_data_again_as_upstream(chain, new_request, admin):
+    """force rewrites an unchanged package entry, but not a group or a requirement."""
+    api.groupListAdd('base', 'build')
+    api.groupListAdd('base', 'extra')
+    api.groupPackageListAdd('base', 'build', 'gcc')
+    api.groupReqListAdd('base', 'build', 'extra')
+    new_request(sinfo=admin)
+    base = chain['base']
+    api.groupListAdd('base', 'build', force=True)
+    api.groupReqListAdd('base', 'build', 'extra', force=True)
+    new_request(sinfo=admin)
+    assert _row_count('group_config', base) == 2
+    assert _row_count('group_req_listing', base) == 1
+    api.groupPackageListAdd('base', 'build', 'gcc')
+    new_request(sinfo=admin)
+    assert _row_count('group_package_listing', base) == 1
+    api.groupPackageListAdd('base', 'build', 'gcc', force=True)
+    new_request(sinfo=admin)
+    assert _row_count('group_package_listing', base) == 2

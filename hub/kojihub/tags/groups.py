@@ -166,14 +166,14 @@ def _replace(table, keys, data):
         insert.execute()
 
 
-def _merge_opts(previous, opts, fields, block):
-    """Fill opts from the previous entry; True when anything (block included) differs."""
-    changed = previous is None or bool(block) != bool(previous['blocked'])
+def _fill_from(previous, opts, fields):
+    """Take what opts leaves out from the previous entry; True when a given field differs."""
+    changed = False
     for field in fields:
         if field in opts:
-            if previous is not None and opts[field] != previous[field]:
+            if opts[field] != previous[field]:
                 changed = True
-        elif previous is not None:
+        else:
             opts[field] = previous[field]
     return changed
 
@@ -187,27 +187,26 @@ def grplist_add(taginfo, grpinfo, block=False, force=False, **opts):
 def _grplist_add(taginfo, grpinfo, block, force, **opts):
     """grplist_add without the permission check.
 
-    A group blocked in the tag or an ancestor can only be changed with force; writing
-    the same data again is a no-op.
+    As upstream: a group blocked in the tag or an ancestor is only changed with force,
+    and writing the same data again (blocked flag included) is a no-op even then.
     """
     tag = _get_tag(taginfo, strict=True)
     group = lookup_group(grpinfo, create=True)
-    block = bool(block)
+    opts['blocked'] = bool(block)
+    fields = GROUP_FIELDS + ('blocked',)
+    opts = dslice(opts, fields, strict=False)
     previous = get_tag_groups(tag['id'], inherit=True, incl_pkgs=False,
                               incl_reqs=False).get(group['id'])
-    opts = dslice(opts, GROUP_FIELDS, strict=False)
-    if previous is not None and previous['blocked'] and not force:
-        if block:
-            # already blocked, here or above
+    if previous is not None:
+        if previous['blocked'] and not force:
+            raise koji.GenericError('group %s is blocked in tag %s'
+                                    % (group['name'], tag['name']))
+        if not _fill_from(previous, opts, fields):
             return None
-        raise koji.GenericError('group %s is blocked in tag %s' % (group['name'], tag['name']))
-    if not _merge_opts(previous, opts, GROUP_FIELDS, block) and not force:
-        return None
     opts.setdefault('display_name', group['name'])
     opts.setdefault('biarchonly', False)
     opts.setdefault('exported', True)
     opts.setdefault('uservisible', True)
-    opts['blocked'] = block
     _replace('group_config', {'group_id': group['id'], 'tag_id': tag['id']}, opts)
     return None
 
@@ -278,18 +277,20 @@ def grp_pkg_add(taginfo, grpinfo, pkg_name, block=False, force=False, **opts):
 
 
 def _grp_pkg_add(taginfo, grpinfo, pkg_name, block, force, **opts):
+    """As upstream: a blocked entry needs force (blocking it again too); a block is
+    always written; the same data again is a no-op unless forced."""
     tag = _get_tag(taginfo, strict=True)
     group = lookup_group(grpinfo, strict=True)
     block = bool(block)
     previous = _active_group(tag, group, incl_pkgs=True)['packagelist'].get(pkg_name)
     opts = dslice(opts, PACKAGE_FIELDS, strict=False)
-    if previous is not None and previous['blocked'] and not force:
-        if block:
+    if previous is not None:
+        if previous['blocked'] and not force:
+            raise koji.GenericError('package %s blocked in group %s, tag %s'
+                                    % (pkg_name, group['name'], tag['name']))
+        changed = _fill_from(previous, opts, PACKAGE_FIELDS) or block
+        if not changed and not force:
             return None
-        raise koji.GenericError('package %s blocked in group %s, tag %s'
-                                % (pkg_name, group['name'], tag['name']))
-    if not _merge_opts(previous, opts, PACKAGE_FIELDS, block) and not force:
-        return None
     opts.setdefault('type', 'mandatory')
     opts['blocked'] = block
     _replace('group_package_listing',
@@ -332,19 +333,20 @@ def grp_req_add(taginfo, grpinfo, reqinfo, block=False, force=False, **opts):
 
 
 def _grp_req_add(taginfo, grpinfo, reqinfo, block, force, **opts):
+    """As upstream: a blocked requirement needs force; a block is always written; the
+    same data again is a no-op, forced or not."""
     tag = _get_tag(taginfo, strict=True)
     group = lookup_group(grpinfo, strict=True)
     req = lookup_group(reqinfo, strict=True)
     block = bool(block)
     previous = _active_group(tag, group, incl_reqs=True)['grouplist'].get(req['id'])
     opts = dslice(opts, REQ_FIELDS, strict=False)
-    if previous is not None and previous['blocked'] and not force:
-        if block:
+    if previous is not None:
+        if previous['blocked'] and not force:
+            raise koji.GenericError('requirement on group %s blocked in group %s, tag %s'
+                                    % (req['name'], group['name'], tag['name']))
+        if not (_fill_from(previous, opts, REQ_FIELDS) or block):
             return None
-        raise koji.GenericError('requirement on group %s blocked in group %s, tag %s'
-                                % (req['name'], group['name'], tag['name']))
-    if not _merge_opts(previous, opts, REQ_FIELDS, block) and not force:
-        return None
     opts.setdefault('type', 'mandatory')
     opts.setdefault('is_metapkg', False)
     opts['blocked'] = block
