@@ -22,7 +22,7 @@ import pytest
 
 import koji
 from koji_cli.lib import unique_path
-from tests.cli.rpmkit import build_kit
+from tests.cli.rpmkit import build_kit, sign_rpms
 from tests.fixtures.rpms import rpm_checksig
 from tests.integration.test_kojid import PLUGIN, Builder, _admin_session, _wait_for
 
@@ -558,3 +558,41 @@ def test_dist_repo_split_debuginfo(repo_env, kits):
     child = admin.getTaskChildren(task_id)[0]
     log = admin.downloadTaskOutput(child['id'], 'missing_signatures.log').decode()
     assert 'rp-sd-debuginfo-1.0-1.noarch: ' in log
+
+
+def test_dist_repo_writes_missing_signed_copies(repo_env, gpg_key, rpm_keyring):
+    """A stored signature without its signed copy: refused, unless write_signed_rpms."""
+    admin = repo_env['admin']
+    build = build_kit(os.path.join(repo_env['base'], 'rpmbuild-rp-ws'), 'rp-ws', '1.0', '1')
+    _import(admin, build)
+    signed_dir = os.path.join(repo_env['base'], 'rp-ws-signed')
+    os.makedirs(signed_dir)
+    signed = [shutil.copy(p, signed_dir) for p in build.rpms]
+    sign_rpms(signed, gpg_key)
+    admin.addRPMSig(os.path.basename(signed[0])[:-4],
+                    koji.util.base64encode(koji.rip_rpm_sighdr(signed[0])))
+    _make_tag(repo_env, 'rp-ws-dist', [build])
+
+    task_id = admin.distRepo('rp-ws-dist', [gpg_key.sigkey], **DIST_OPTS)
+    assert koji.TASK_STATES[_wait_task(repo_env, task_id)['state']] == 'FAILED'
+    child = admin.getTaskChildren(task_id)[0]
+    with pytest.raises(koji.GenericError,
+                       match=r'Packages missing from the filesystem. See missing_files.log.'):
+        admin.getTaskResult(child['id'])
+    log = admin.downloadTaskOutput(child['id'], 'missing_files.log').decode()
+    assert log.startswith('Some rpm files were missing.\n')
+    assert '/data/signed/%s/noarch/rp-ws-1.0-1.noarch.rpm' % gpg_key.sigkey in log
+
+    task_id = admin.distRepo('rp-ws-dist', [gpg_key.sigkey],
+                             **dict(DIST_OPTS, write_signed_rpms=True))
+    info = _wait_task(repo_env, task_id)
+    assert koji.TASK_STATES[info['state']] == 'CLOSED', repo_env['builder'].read_log()
+    repo_id = int(admin.getTaskResult(task_id).split('#')[1].split()[0])
+    child = admin.getTaskChildren(task_id)[0]
+    log = admin.downloadTaskOutput(child['id'], 'written_signed_rpms.log').decode()
+    rpm_id = admin.getRPM('rp-ws-1.0-1.noarch')['id']
+    assert log == 'Signed RPM %d is written with %s key.\n' % (rpm_id, gpg_key.sigkey)
+    path = os.path.join(repo_env['hub'].topdir, 'repos-dist', 'rp-ws-dist', str(repo_id),
+                        'x86_64', 'Packages', 'r', 'rp-ws-1.0-1.noarch.rpm')
+    code, out = rpm_checksig(path, rpm_keyring)
+    assert code == 0 and gpg_key.sigkey in out.lower(), out
