@@ -12,6 +12,7 @@ from koji.context import context
 from koji.plugin import run_callbacks
 
 from .builds import get_build
+from ..core.argcheck import check_extra
 from ..core.db import DeleteProcessor, InsertProcessor, QueryProcessor, UpdateProcessor, nextval
 from ..core.lookup import lookup_name
 from ..users.users import get_user
@@ -178,6 +179,7 @@ def new_build(data, strict=False):
     if not isinstance(data['owner'], int):
         data['owner'] = get_user(data['owner'], strict=True)['id']
     if isinstance(data.get('extra'), dict):
+        check_extra(data['extra'])
         data['extra'] = json.dumps(data['extra'])
     old = get_build({'name': data['name'], 'version': data['version'],
                      'release': data['release']})

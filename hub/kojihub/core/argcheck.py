@@ -103,6 +103,33 @@ def check_arguments(found, args, kwargs):
             check(bound.arguments[name])
 
 
+# `extra` values are stored as JSON and sent back whole by every read of their object;
+# nesting deeper than this is refused when written (JSON decoding and XML-RPC encoding
+# recurse, so a value hundreds deep would make the object unreadable for everyone)
+MAX_EXTRA_DEPTH = 32
+_EXTRA_SCALARS = (str, int, float, bool, type(None))
+
+
+def check_extra(value, what='extra'):
+    """Refuse an extra value nested too deeply or holding what JSON cannot store."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, _EXTRA_SCALARS):
+            continue
+        if depth > MAX_EXTRA_DEPTH:
+            raise koji.GenericError('%s value is nested too deeply (more than %d levels)'
+                                    % (what, MAX_EXTRA_DEPTH))
+        if isinstance(item, dict):
+            if not all(isinstance(key, str) for key in item):
+                raise koji.GenericError('%s value has a non-string key' % what)
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend((v, depth + 1) for v in item)
+        else:
+            raise koji.GenericError('%s value cannot be stored: %s' % (what, type(item).__name__))
+
+
 class UpstreamName(object):
     """How upstream defines a call: its qualified name and whether it takes ``self``."""
 

@@ -9,6 +9,7 @@ import koji
 from koji.context import context
 
 from ..users import perms as _perms
+from ..core.argcheck import check_extra
 from ..core.db import InsertProcessor, QueryProcessor, UpdateProcessor, _singleValue
 from .inheritance import _write_inheritance_data, readFullInheritance
 from ..core.lookup import get_id
@@ -187,6 +188,8 @@ def _write_extra(tag_id, key, value, block=False):
                              values={'tag_id': tag_id, 'key': key})
     update.make_revoke()
     update.execute()
+    if not block:
+        check_extra(value)
     data = {'tag_id': tag_id, 'key': key,
             'value': None if block else json.dumps(value)}
     insert = InsertProcessor('tag_extra', data=data)
@@ -218,6 +221,8 @@ def create_tag(name, parent=None, arches=None, perm=None, locked=False, maven_su
     _check_bool('maven_include_all', maven_include_all)
     if extra is not None and not isinstance(extra, dict):
         raise koji.ParameterError('extra must be a struct')
+    for value in (extra or {}).values():
+        check_extra(value)
     parent_id = None
     if parent is not None:
         parent_tag = get_tag(parent)
