@@ -176,6 +176,18 @@ def test_list_history(clients, hub_methods):
                      ('--xkey', 'a', '-v')):
             out.append(w.run('list-history', '--tag', w.n('top'), *opts, noauth=True))
         out.append(w.run('list-history', '--build-target', w.n('tgt'), '-v', noauth=True))
+        # tag options, package owner changes, blocks and comps group packages
+        out.append(w.run('edit-tag', w.n('pb'), '-x', 'mock.package_manager=dnf'))
+        out.append(w.run('add-user', w.n('own')))
+        out.append(w.run('add-pkg', '--owner', w.n('own'), w.n('pb'), w.n('pkg')))
+        out.append(w.run('set-pkg-owner', clients.hub.admin_user, w.n('pb'), w.n('pkg')))
+        out.append(w.run('block-pkg', w.n('pb'), w.n('pkg')))
+        out.append(w.run('add-group', w.n('pb'), 'build'))
+        out.append(w.run('add-group-pkg', w.n('pb'), 'build', 'bash', 'make'))
+        out.append(w.run('block-group-pkg', w.n('pb'), 'build', 'make'))
+        for opts in ((), ('-v',), ('--package', w.n('pkg'), '-v'), ('--xkey',
+                     'mock.package_manager')):
+            out.append(w.run('list-history', '--tag', w.n('pb'), *opts, noauth=True))
         out.append(w.run('list-history', '--tag', w.n('top'), '--editor',
                          clients.hub.admin_user, '--after', '2000-01-01', noauth=True))
         return out
