@@ -222,10 +222,9 @@ from .tasks.uploads import (  # noqa: F401
 from .builds.rpms import (  # noqa: F401
     add_external_rpm,
     get_rpm,
-    import_rpm,
-    import_rpm_file,
     list_rpms,
 )
+from .builds.rpm_import import import_rpm, import_rpm_file  # noqa: F401,E402
 from .builds.archives import (  # noqa: F401
     add_archive_type,
     get_archive,

@@ -15,11 +15,18 @@ from kojihub.builds import archives, build_write
 from kojihub.core import db
 from kojihub.builds.build_info import BuildInfoExports
 from kojihub.api.exports import RootExports
+from kojihub.builds.rpm_import import RpmImportExports
 from kojihub.builds.rpms import RpmExports
 from kojihub.tasks.uploads import UploadExports
 
 api = BuildInfoExports()
-rapi = RpmExports()
+
+
+class RpmApi(RpmExports, RpmImportExports):
+    """The rpm calls, importRPM included."""
+
+
+rapi = RpmApi()
 uapi = UploadExports()
 
 NEW_CALLS = ('getMavenBuild', 'getWinBuild', 'getImageBuild', 'getMavenArchive',

@@ -10,6 +10,7 @@ from koji.context import context
 from kojihub.core import db
 from kojihub.builds.build_write import BuildWriteExports
 from kojihub.builds.buildroots import BuildrootExports
+from kojihub.builds.rpm_import import RpmImportExports
 from kojihub.builds.rpms import RpmExports
 from kojihub.tasks.uploads import UploadExports
 
@@ -19,7 +20,12 @@ RPM_KEYS = {'arch', 'build_id', 'buildroot_id', 'buildtime', 'draft', 'epoch',
 FILE_KEYS = {'digest', 'digest_algo', 'flags', 'group', 'md5', 'mode', 'mtime', 'name', 'size',
              'user'}
 
-api = RpmExports()
+
+class RpmApi(RpmExports, RpmImportExports):
+    """The rpm calls, importRPM included."""
+
+
+api = RpmApi()
 uapi = UploadExports()
 
 
@@ -284,7 +290,7 @@ def test_import_callbacks(topdir, admin, rpm_builds, monkeypatch):
 
     def fake(cbtype, *args, **kws):
         seen.append((cbtype, kws.get('type'), kws.get('filepath')))
-    monkeypatch.setattr('kojihub.builds.rpms.run_callbacks', fake)
+    monkeypatch.setattr('kojihub.builds.rpm_import.run_callbacks', fake)
     monkeypatch.setattr('kojihub.builds.build_write.run_callbacks', fake)
     import_build(rpm_builds.noarch)
     kinds = [s[0] for s in seen]

@@ -10,13 +10,20 @@ from koji import plugin
 from koji.context import context
 from kojihub.core import db
 from kojihub.api.host_exports import HostExports
+from kojihub.builds.rpm_import import RpmImportExports
 from kojihub.builds.rpms import RpmExports
 from kojihub.builds.signatures import SignatureExports
 from kojihub.tasks.uploads import UploadExports
 from tests.fixtures.rpms import rpm_checksig
 
 api = SignatureExports()
-rapi = RpmExports()
+
+
+class RpmApi(RpmExports, RpmImportExports):
+    """The rpm calls, importRPM included."""
+
+
+rapi = RpmApi()
 uapi = UploadExports()
 
 

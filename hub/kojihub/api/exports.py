@@ -30,6 +30,7 @@ from ..repos.repos import RepoQueryExports
 from ..repos.init import RepoInitExports
 from ..repos.state import RepoStateExports
 from ..repos.dist import DistRepoExports
+from ..builds.rpm_import import RpmImportExports
 from ..builds.rpms import RpmExports
 from ..tasks.scheduler import SchedulerExports, SchedulerRootExports
 from .search import SearchExports
@@ -56,7 +57,7 @@ class RootExports(MiscExports, SessionExports, UserExports, PermExports, TagExpo
                   TaggingExports, TaggedExports, BuildLifecycleExports,
                   VolumeExports, NotificationExports, SearchExports, SignatureExports,
                   SnapshotExports, BuildInfoExports, BuildTaskExports, DraftExports,
-                  ScratchExports):
+                  ScratchExports, RpmImportExports):
     """Top-level (non-prefixed) hub calls, assembled from the domain mixins."""
 
 

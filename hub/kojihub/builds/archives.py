@@ -19,7 +19,8 @@ from .builds import get_build
 from ..core.db import InsertProcessor, QueryProcessor, nextval
 from ..core.lookup import lookup_name
 from ..core.names import verify_name_internal
-from .rpms import apply_query_opts, import_archive_file
+from .rpm_import import import_archive_file
+from .rpms import apply_query_opts
 
 TYPE_FIELDS = ('id', 'name', 'description', 'extensions', 'compression_type')
 
