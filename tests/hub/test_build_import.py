@@ -383,16 +383,13 @@ def test_completed_build_on_volume_policy_volume(world, kits):
     os.makedirs(vol)
     world.env.act('tadmin')
     root.addVolume('vol2')
-    context.policy['volume'] = koji.policy.SimpleRuleSet(['all :: vol2'],
-                                                         koji.policy.findSimpleTests(
-                                                             vars(koji.policy)))
-    try:
-        build_id = world.init(kits['noarch'])
-        srpm, rpms, logs = world.upload(kits['noarch'])
-        world.act('b1')
-        host.completeBuild(world.task_id, build_id, srpm, rpms, None, logs)
-    finally:
-        del context.policy['volume']
+    from kojihub.core import policy
+    context.opts = dict(context.opts, policy={'volume': 'all :: vol2\n'})
+    context.policy = policy.load_policies(context.opts)
+    build_id = world.init(kits['noarch'])
+    srpm, rpms, logs = world.upload(kits['noarch'])
+    world.act('b1')
+    host.completeBuild(world.task_id, build_id, srpm, rpms, None, logs)
     binfo = get_build(build_id)
     assert binfo['volume_name'] == 'vol2'
     assert koji.pathinfo.build(binfo).startswith(vol)

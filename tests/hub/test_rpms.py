@@ -312,9 +312,13 @@ def test_create_empty_build(topdir, admin):
     with pytest.raises(koji.GenericError, match='already exists'):
         context.event_id = None
         bapi.createEmptyBuild('emptypkg', '1.0', '1', None)
-    draft_id = bapi.createEmptyBuild('emptypkg', '1.0', '1', None, draft=True)
+    # as upstream: no draft of an NVR that already has a real build
+    with pytest.raises(koji.GenericError) as exc:
+        bapi.createEmptyBuild('emptypkg', '1.0', '1', None, draft=True)
+    assert str(exc.value) == 'Target build already exists: emptypkg-1.0-1 (id=%d)' % build_id
+    draft_id = bapi.createEmptyBuild('emptypkg', '1.0', '2', None, draft=True)
     draft = get_build(draft_id)
-    assert draft['draft'] is True and draft['release'] == '1,draft_%d' % draft_id
+    assert draft['draft'] is True and draft['release'] == '2,draft_%d' % draft_id
     other = bapi.createEmptyBuild('emptypkg', '2.0', '1', 3, owner='rpmadmin')
     assert get_build(other)['epoch'] == 3
     with pytest.raises(koji.GenericError):
