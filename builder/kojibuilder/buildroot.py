@@ -10,21 +10,17 @@ Paths follow mock's layout for both, so kojid's cleanup of old buildroots works 
 ``<mockdir>/<name>/root``, ``<mockdir>/<name>/result`` and the config
 ``<mock_confdir>/<name>.cfg`` (the generated mock config, which also names the id).
 """
-import gzip
 import logging
 import os
-import subprocess
 
 import koji
 from koji.mockconfig import genMockConfig
 
 from .buildroot_logs import LogWatcher, run_watched
+from .buildroot_rpms import map_internal, mark_external, read_rpmdb
 
 BACKENDS = ('mock', 'rpmbuild')
 DEFAULT_CONFDIR = '/etc/mock/koji'
-# packages never reported in a buildroot listing
-SKIP_RPMS = ('buildsys-build', 'gpg-pubkey')
-RPM_QF = '%{NAME}\t%{VERSION}\t%{RELEASE}\t%{EPOCH}\t%{ARCH}\t%{SIGMD5}\t%{SIZE}\t%{BUILDTIME}\n'
 # where a root's rpm database may live, newest layout first
 RPMDB_DIRS = ('usr/lib/sysimage/rpm', 'var/lib/rpm')
 
@@ -102,9 +98,6 @@ class BuildRoot(object):
 
     def confdir(self):
         return getattr(self.options, 'mock_confdir', None) or DEFAULT_CONFDIR
-
-    def repo_dir(self):
-        return os.path.join(koji.pathinfo.repo(self.repoid, self.tag_name), self.br_arch)
 
     # -- the config
 
@@ -196,55 +189,16 @@ class BuildRoot(object):
                 return path
         return os.path.join(self.rootdir(), RPMDB_DIRS[-1])
 
-    def _origins(self):
-        """{nvra: location} for rpms the repo took from external repos."""
-        path = os.path.join(self.repo_dir(), 'repodata', 'pkgorigins.gz')
-        local = os.path.join(self.options.topdir, 'repos', self.tag_name, str(self.repoid),
-                             self.br_arch, 'repodata', 'pkgorigins.gz')
-        for candidate in (path, local):
-            if os.path.isfile(candidate):
-                path = candidate
-                break
-        else:
-            return {}
-        urls = {}
-        for repo in self.session.getTagExternalRepos(tag_info=self.tag_id,
-                                                     event=self.event_id):
-            url = repo['url'].replace('$arch', self.br_arch).rstrip('/')
-            urls[url] = repo['external_repo_name']
-        origins = {}
-        with gzip.open(path, 'rt', encoding='utf-8') as fo:
-            for line in fo:
-                parts = line.split(None, 1)
-                if len(parts) == 2:
-                    name = urls.get(parts[1].strip().rstrip('/'))
-                    if name:
-                        origins[parts[0]] = name
-        return origins
+    def repo_relpath(self):
+        """The repo arch dir, relative to topdir/topurl."""
+        return 'repos/%s/%s/%s' % (self.tag_name, self.repoid, self.br_arch)
 
     def getPackageList(self):
         """The installed rpms as the hub's buildroot listing wants them."""
-        proc = subprocess.run(['rpm', '-qa', '--dbpath', self.rpmdb(), '--qf', RPM_QF],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        if proc.returncode:
-            raise koji.BuildrootError('cannot read the rpm database of %s: %s'
-                                      % (self.name, proc.stderr.strip()))
-        origins = None
-        rpms = []
-        for line in proc.stdout.splitlines():
-            name, version, release, epoch, arch, sigmd5, size, buildtime = line.split('\t')
-            if name in SKIP_RPMS:
-                continue
-            entry = {'name': name, 'version': version, 'release': release,
-                     'epoch': None if epoch == '(none)' else int(epoch), 'arch': arch,
-                     'payloadhash': sigmd5, 'size': int(size), 'buildtime': int(buildtime)}
-            if origins is None:
-                origins = self._origins()
-            location = origins.get('%(name)s-%(version)s-%(release)s.%(arch)s' % entry)
-            if location:
-                entry['location'] = location
-            rpms.append(entry)
-        rpms.sort(key=lambda e: (e['name'], e['arch']))
+        rpms = read_rpmdb(self.rpmdb())
+        mark_external(rpms, self.session, self.repo_info, self.br_arch, self.repo_relpath(),
+                      self.options)
+        map_internal(rpms, self.repo_relpath(), self.options, self.logger)
         return rpms
 
     def report_rpms(self):

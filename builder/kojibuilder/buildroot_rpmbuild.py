@@ -210,7 +210,9 @@ class RpmbuildBuildRoot(BuildRoot):
                 msg += ' (%s: %s)' % (FAILED_DEPS, ', '.join(deps))
             self.expire()
             raise koji.BuildError(msg)
-        for path in glob.glob(os.path.join(topdir, 'RPMS', '*', '*.rpm')):
+        built = glob.glob(os.path.join(topdir, 'RPMS', '*.rpm'))
+        built += glob.glob(os.path.join(topdir, 'RPMS', '*', '*.rpm'))
+        for path in built:
             shutil.move(path, self.resultdir())
         # the srpm as built here (with this buildroot's macros), as mock --rebuild keeps it
         for path in glob.glob(os.path.join(topdir, 'SRPMS', '*.src.rpm')):

@@ -1,0 +1,240 @@
+"""RPM builds end to end, builder side: a real kojid with the rpmbuild buildroot backend.
+
+The hub runs over HTTP; the build tag's repo is made by newRepo through the repo handlers
+from a stub distribution (tests/fixtures/stubrepo.py) linked as an external repo; the
+buildroot is filled by dnf --installroot and the package compiled by the host's gcc
+through rpmbuild, which checks BuildRequires against the buildroot's rpm database.
+"""
+import os
+import shutil
+import subprocess
+import textwrap
+
+import pytest
+
+import koji
+from koji_cli.lib import unique_path
+from tests.fixtures import stubrepo
+from tests.integration.test_kojid import PLUGIN, Builder, _admin_session, _wait_for
+from tests.integration.test_kojid_repos import HUB_OPTS, _repo_for, _wait_task
+
+HOST = 'kojid-build.test'
+REQUIRED_CALLS = ('host.newBuildRoot', 'host.setBuildRootList', 'host.repoInit',
+                  'repo.request', 'makeTask', 'getBuildrootListing')
+BUILD_CALLS = ('host.initBuild', 'host.completeBuild', 'host.failBuild')
+
+SPEC = """\
+%%global debug_package %%{nil}
+Name: %(name)s
+Version: 1.0
+Release: 1%%{?dist}
+Summary: compiled test package
+License: MIT
+Source0: hello.c
+BuildRequires: gcc make %(breq)s
+
+%%description
+A tiny C program.
+
+%%prep
+cp %%{SOURCE0} .
+
+%%build
+gcc -o %(name)s hello.c
+
+%%install
+install -D -m 0755 %(name)s %%{buildroot}/usr/bin/%(name)s
+
+%%files
+/usr/bin/%(name)s
+"""
+HELLO = '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n'
+
+
+def make_srpm(base, name, breq=''):
+    """rpmbuild -bs a C package; returns the srpm path."""
+    topdir = os.path.join(base, 'srpm-%s' % name)
+    for sub in ('SPECS', 'SOURCES', 'SRPMS'):
+        os.makedirs(os.path.join(topdir, sub), exist_ok=True)
+    with open(os.path.join(topdir, 'SOURCES', 'hello.c'), 'w') as fo:
+        fo.write(HELLO)
+    spec = os.path.join(topdir, 'SPECS', '%s.spec' % name)
+    with open(spec, 'w') as fo:
+        fo.write(SPEC % {'name': name, 'breq': breq})
+    subprocess.run(['rpmbuild', '-bs', '--define', '_topdir %s' % topdir, spec], check=True,
+                   stdout=subprocess.DEVNULL)
+    return os.path.join(topdir, 'SRPMS', '%s-1.0-1.src.rpm' % name)
+
+
+def upload_srpm(admin, path):
+    """Upload as the CLI does; returns the path relative to the work dir."""
+    serverdir = unique_path('cli-build')
+    admin.uploadWrapper(path, serverdir)
+    return '%s/%s' % (serverdir, os.path.basename(path))
+
+
+class BuildBuilder(Builder):
+    """A kojid with a chosen buildroot backend and its own mock config dir."""
+
+    backend = 'rpmbuild'
+    extra_conf = ''
+
+    def write_conf(self):
+        super(BuildBuilder, self).write_conf()
+        with open(self.conf, 'a') as fo:
+            fo.write('buildroot_backend = %s\n' % self.backend)
+            fo.write('mock_confdir = %s\n' % os.path.join(self.dir, 'mockconf'))
+            fo.write(self.extra_conf)
+
+
+def build_env(hub_server, tmp_path_factory, builder_class, host, prefix):
+    """Hub, stub repo, a kojid and a build tag with a READY repo (a generator)."""
+    methods = set(koji.ClientSession(hub_server.url).system.listMethods())
+    missing = [m for m in REQUIRED_CALLS if m not in methods]
+    if missing:
+        pytest.skip('hub lacks calls: %s' % ', '.join(missing))
+    for tool in ('createrepo_c', 'mergerepo_c', 'rpmbuild', 'dnf'):
+        if not shutil.which(tool):
+            pytest.skip('%s is not installed' % tool)
+    hub_server.restart(HUB_OPTS)
+    base = str(tmp_path_factory.mktemp(prefix))
+    plugindir = os.path.join(base, 'plugins')
+    os.makedirs(plugindir)
+    with open(os.path.join(plugindir, 'testtasks.py'), 'w') as fo:
+        fo.write(textwrap.dedent(PLUGIN))
+    stub = stubrepo.make_stub_repo(os.path.join(base, 'dist'))
+    server, url = stubrepo.serve(stub.path)
+    admin = _admin_session(hub_server)
+    builder = builder_class(hub_server, base, host, plugindir)
+    admin.addHost(host, ['x86_64', 'noarch'])
+    admin.addHostToChannel(host, 'createrepo')
+    hub_server.set_password(host, builder.password)
+    build_tag, dest_tag = '%s-build' % prefix, '%s-dest' % prefix
+    admin.createTag(build_tag, arches='x86_64')
+    admin.createTag(dest_tag)
+    admin.createBuildTarget('%s-target' % prefix, build_tag, dest_tag)
+    stubrepo.add_to_build_tag(admin, build_tag, url)
+    try:
+        builder.start()
+        _wait_for(lambda: (admin.getHost(host) or {}).get('ready'), 60,
+                  'host %s to check in\n%s' % (host, builder.read_log()))
+        env = {'hub': hub_server, 'admin': admin, 'builder': builder, 'base': base,
+               'build_tag': build_tag, 'dest_tag': dest_tag, 'target': '%s-target' % prefix,
+               'methods': methods, 'stub': stub}
+        env['repo'] = _repo_for(env, build_tag, None)
+        yield env
+    finally:
+        builder.stop()
+        server.shutdown()
+        server.server_close()
+        admin.logout()
+
+
+@pytest.fixture(scope='module')
+def env(hub_server, tmp_path_factory):
+    yield from build_env(hub_server, tmp_path_factory, BuildBuilder, HOST, 'bt')
+
+
+def _run_task(env, method, args):
+    task_id = env['admin'].makeTask(method, args)
+    return task_id, _wait_task(env, task_id, timeout=240)
+
+
+def _result(env, task_id):
+    try:
+        return env['admin'].getTaskResult(task_id)
+    except koji.GenericError as exc:
+        raise AssertionError('task failed: %s\n%s' % (exc, env['builder'].read_log()))
+
+
+def test_buildarch_compiles_in_dnf_root(env):
+    admin = env['admin']
+    srpm = upload_srpm(admin, make_srpm(env['base'], 'bt-hello'))
+    task_id, info = _run_task(env, 'buildArch', [srpm, env['build_tag'], 'x86_64', True,
+                                                 {'repo_id': env['repo']['id']}])
+    result = _result(env, task_id)
+    taskdir = koji.pathinfo.taskrelpath(task_id)
+    assert result['rpms'] == ['%s/bt-hello-1.0-1.x86_64.rpm' % taskdir]
+    assert result['srpms'] == ['%s/bt-hello-1.0-1.src.rpm' % taskdir]
+    logs = set(os.path.basename(p) for p in result['logs'])
+    assert {'mock_config.log', 'root.log', 'build.log'} <= logs
+    output = admin.listTaskOutput(task_id)
+    assert 'bt-hello-1.0-1.x86_64.rpm' in output and 'build.log' in output
+    # the rpm holds a real binary from the host's gcc
+    rpm = os.path.join(env['hub'].topdir, 'work', taskdir, 'bt-hello-1.0-1.x86_64.rpm')
+    files = subprocess.run(['rpm', '-qpl', rpm], stdout=subprocess.PIPE, text=True).stdout
+    assert '/usr/bin/bt-hello' in files
+    # headers the build system sets
+    hdr = koji.get_header_fields(os.path.join(env['hub'].topdir, 'work', result['srpms'][0]),
+                                 ['vendor', 'packager', 'distribution'])
+    assert hdr == {'vendor': 'Koji', 'packager': 'Koji', 'distribution': 'Koji'}
+    # the buildroot as the hub knows it: its repo, the stub rpms dnf installed
+    broot = admin.getBuildroot(result['brootid'])
+    assert broot['repo_id'] == env['repo']['id'] and broot['task_id'] == task_id
+    assert broot['state'] == koji.BR_STATES['EXPIRED']
+    listing = admin.getBuildrootListing(result['brootid'])
+    names = set(r['name'] for r in listing)
+    assert set(stubrepo.BUILD_GROUP) <= names
+    assert all(r['external_repo_name'] == '%s-dist' % env['build_tag'] for r in listing)
+
+
+def test_missing_buildrequires_fails_with_reason(env):
+    admin = env['admin']
+    srpm = upload_srpm(admin, make_srpm(env['base'], 'bt-needy', breq='bt-nosuchdep'))
+    task_id, info = _run_task(env, 'buildArch', [srpm, env['build_tag'], 'x86_64', True,
+                                                 {'repo_id': env['repo']['id']}])
+    assert info['state'] == koji.TASK_STATES['FAILED']
+    with pytest.raises(koji.BuildError) as exc:
+        admin.getTaskResult(task_id)
+    msg = str(exc.value)
+    assert 'error building package (arch x86_64)' in msg
+    assert 'bt-nosuchdep' in msg
+    log = admin.downloadTaskOutput(task_id, 'build.log').decode()
+    assert 'Failed build dependencies' in log and 'bt-nosuchdep' in log
+    # the buildroot does not outlive the task
+    brs = admin.listBuildroots(taskID=task_id)
+    assert [b['state'] for b in brs] == [koji.BR_STATES['EXPIRED']]
+
+
+def test_rebuild_srpm_applies_tag_macros(env):
+    admin = env['admin']
+    admin.editTag2(env['build_tag'], extra={'rpm.macro.dist': '.bt1'})
+    try:
+        repo = _repo_for(env, env['build_tag'], admin.getLastEvent()['id'])
+        srpm = upload_srpm(admin, make_srpm(env['base'], 'bt-dist'))
+        args = [srpm, env['build_tag'], {'repo_id': repo['id']}]
+        task_id, info = _run_task(env, 'rebuildSRPM', args)
+        result = _result(env, task_id)
+    finally:
+        admin.editTag2(env['build_tag'], remove_extra=['rpm.macro.dist'])
+    taskdir = koji.pathinfo.taskrelpath(task_id)
+    assert result['srpm'] == '%s/bt-dist-1.0-1.bt1.src.rpm' % taskdir
+    assert result['source'] == {'source': 'bt-dist-1.0-1.bt1.src.rpm',
+                                'url': 'bt-dist-1.0-1.bt1.src.rpm'}
+    listing = admin.getBuildrootListing(result['brootid'])
+    assert set(stubrepo.SRPM_GROUP) <= set(r['name'] for r in listing)
+
+
+def test_build_task_imports_rpms(env):
+    missing = [m for m in BUILD_CALLS if m not in env['methods']]
+    if missing:
+        pytest.skip('hub lacks build calls: %s' % ', '.join(missing))
+    admin = env['admin']
+    admin.packageListAdd(env['dest_tag'], 'bt-full', owner=env['hub'].admin_user)
+    srpm = upload_srpm(admin, make_srpm(env['base'], 'bt-full'))
+    task_id, info = _run_task(env, 'build', [srpm, env['target'], {}])
+    _result(env, task_id)
+    [build] = admin.listBuilds(taskID=task_id)
+    assert build['name'] == 'bt-full' and build['version'] == '1.0'
+    assert build['state'] == koji.BUILD_STATES['COMPLETE']
+    rpms = admin.listRPMs(buildID=build['build_id'])
+    assert sorted(r['arch'] for r in rpms) == ['src', 'x86_64']
+    # each rpm names the buildroot it was built in, whose listing the hub has
+    brs = set(r['buildroot_id'] for r in rpms)
+    assert len(brs) == 1 and admin.getBuildrootListing(brs.pop())
+    tagged = [b['nvr'] for b in admin.listTagged(env['dest_tag'])]
+    assert tagged == [build['nvr']]
+    children = dict((t['label'], t) for t in admin.getTaskChildren(task_id))
+    assert children['srpm']['method'] == 'rebuildSRPM'
+    assert children['x86_64']['method'] == 'buildArch'
+    assert children['tag']['method'] == 'tagBuild'
