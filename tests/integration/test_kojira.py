@@ -197,6 +197,40 @@ def test_expired_repos_deleted_unless_referenced(hub_server, admin, kojira):
     host.logout()
 
 
+def test_currency_thread_fills_end_events(hub_server, admin, kojira):
+    tag_id, name = new_tag(admin)
+    repo_id = add_repo(hub_server, tag_id, koji.REPO_READY)
+    assert admin.repoInfo(repo_id)['end_event'] is None
+    admin.packageListAdd(name, 'kr-pkg-' + name, owner=admin.getLoggedInUser()['name'])
+    change = admin.tagLastChangeEvent(tag_id)
+    wait_for(lambda: admin.repoInfo(repo_id)['end_event'] == change, 'end_event set')
+
+
+def test_autoregen_thread_requests_auto_tags(hub_server, admin, kojira):
+    tag_id, name = new_tag(admin)
+    plain_id, _plain = new_tag(admin)
+    admin.editTag2(name, extra={'repo.auto': True})
+
+    def queued(tag):
+        return admin.repo.queryQueue([['tag_id', '=', tag]], ['id', 'priority', 'owner_name'])
+    rows = wait_for(lambda: queued(tag_id), 'automatic request')
+    assert [(r['priority'], r['owner_name']) for r in rows] == [(25, 'kojira')]
+    assert queued(plain_id) == []
+
+
+def test_regen_thread_retries_failed_requests(hub_server, admin, kojira):
+    tag_id, name = new_tag(admin)
+    req = admin.repo.request(name)['request']
+
+    def row():
+        return admin.repo.queryQueue([['id', '=', req['id']]], ['task_id', 'tries'])[0]
+    first = wait_for(lambda: row()['task_id'], 'first newRepo task')
+    admin.cancelTask(first)
+    again = wait_for(lambda: row()['task_id'] not in (None, first) and row(), 'a retry')
+    assert again['tries'] == 2
+    assert admin.getTaskInfo(again['task_id'])['method'] == 'newRepo'
+
+
 def age_path(path, seconds):
     stamp = time.time() - seconds
     os.utime(path, (stamp, stamp))
