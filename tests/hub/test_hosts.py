@@ -59,8 +59,9 @@ def test_add_and_get(admin):
     with pytest.raises(koji.GenericError, match='Invalid hostInfo: nosuch') as exc:
         api.getHost('nosuch', strict=True)
     assert exc.value.faultCode == 1000
-    with pytest.raises(koji.GenericError, match='Invalid type for hostInfo'):
+    with pytest.raises(koji.ParameterError, match=r"^Invalid name or id value: \['x'\]$"):
         api.getHost(['x'])
+    assert api.getHost({'name': 'nosuch'}) is None
 
 
 def test_add_host_faults(admin, make_user):

@@ -51,3 +51,25 @@ def get_id(table, info, strict=False, create=False):
     if row is None:
         return None
     return row['id']
+
+
+def name_or_id_clause(table, info):
+    """(clause, values) selecting a row of a named table by id, name or dict of either.
+
+    Worded as upstream's: anything else is 'Invalid name or id value'.
+    """
+    if isinstance(info, dict):
+        if 'id' in info:
+            try:
+                info = int(info['id'])
+            except (TypeError, ValueError):
+                raise koji.ParameterError('Invalid name or id value: %s' % (info,))
+        elif 'name' in info:
+            info = info['name']
+        else:
+            raise koji.ParameterError('Invalid name or id value: %s' % (info,))
+    if isinstance(info, int):
+        return '%s.id = %%(%s_id)s' % (table, table), {'%s_id' % table: info}
+    if isinstance(info, str):
+        return '%s.name = %%(%s_name)s' % (table, table), {'%s_name' % table: info}
+    raise koji.ParameterError('Invalid name or id value: %s' % (info,))

@@ -9,7 +9,7 @@ import koji
 from koji.context import context
 
 from ..core.db import InsertProcessor, QueryProcessor, UpdateProcessor, nextval
-from ..core.lookup import get_id
+from ..core.lookup import get_id, name_or_id_clause
 from ..core.names import verify_name_internal
 from ..users.users import create_user, get_user, set_krb_principal
 from ..core.versioning import eventCondition
@@ -45,13 +45,8 @@ def _host_query(clauses, values, joins=(), opts=None):
 
 def get_host(hostInfo, strict=False, event=None):
     """One host (by id or name) with its config as of the event (getHost)."""
-    if _is_int(hostInfo):
-        clause = 'host.id = %(info)s'
-    elif isinstance(hostInfo, str):
-        clause = 'host.name = %(info)s'
-    else:
-        raise koji.GenericError('Invalid type for hostInfo: %s' % type(hostInfo))
-    query = _host_query([eventCondition(event, 'host_config'), clause], {'info': hostInfo})
+    clause, values = name_or_id_clause('host', hostInfo)
+    query = _host_query([eventCondition(event, 'host_config'), clause], values)
     host = query.executeOne()
     if host is None and strict:
         raise koji.GenericError('Invalid hostInfo: %s' % hostInfo)

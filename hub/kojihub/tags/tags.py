@@ -12,7 +12,7 @@ from ..users import perms as _perms
 from ..core.argcheck import check_extra
 from ..core.db import InsertProcessor, QueryProcessor, UpdateProcessor, _singleValue
 from .inheritance import _write_inheritance_data, readFullInheritance
-from ..core.lookup import get_id
+from ..core.lookup import get_id, name_or_id_clause
 from ..core.names import verify_name_internal
 from ..core.versioning import eventCondition
 
@@ -36,28 +36,6 @@ _TAG_OWNED = ('tag_config', 'tag_extra', 'tag_inheritance', 'tag_listing', 'tag_
 
 def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def name_or_id_clause(table, info):
-    """(clause, values) selecting a row of a named table by id, name or dict of either.
-
-    Worded as upstream's: anything else is 'Invalid name or id value'.
-    """
-    if isinstance(info, dict):
-        if 'id' in info:
-            try:
-                info = int(info['id'])
-            except (TypeError, ValueError):
-                raise koji.ParameterError('Invalid name or id value: %s' % (info,))
-        elif 'name' in info:
-            info = info['name']
-        else:
-            raise koji.ParameterError('Invalid name or id value: %s' % (info,))
-    if isinstance(info, int):
-        return '%s.id = %%(%s_id)s' % (table, table), {'%s_id' % table: info}
-    if isinstance(info, str):
-        return '%s.name = %%(%s_name)s' % (table, table), {'%s_name' % table: info}
-    raise koji.ParameterError('Invalid name or id value: %s' % (info,))
 
 
 def _tag_clause(tagInfo):

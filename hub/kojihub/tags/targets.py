@@ -8,9 +8,9 @@ import koji
 from koji.context import context
 
 from ..core.db import InsertProcessor, QueryProcessor, UpdateProcessor, _singleValue
-from ..core.lookup import get_id, lookup_name
+from ..core.lookup import get_id, lookup_name, name_or_id_clause
 from ..core.names import verify_name_internal
-from .tags import get_tag, name_or_id_clause
+from .tags import get_tag
 from ..core.versioning import eventCondition
 
 _TARGET_FIELDS = (
