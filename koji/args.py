@@ -3,6 +3,7 @@
 XML-RPC only has positional parameters, so keyword arguments travel as a trailing
 struct flagged with ``__starstar``; both the client and the hub use these helpers.
 """
+from koji.exceptions import ParameterError
 from koji.xmlrpcplus import Fault, loads
 
 STARSTAR = '__starstar'
@@ -51,3 +52,36 @@ def safe_xmlrpc_loads(s):
         return loads(s)
     except Fault as fault:
         return fault
+
+
+def apply_argspec(argspec, args, kwargs=None):
+    """Bind args/kwargs the way a call would, for an argspec (args, varargs, varkw, defaults)."""
+    if kwargs is None:
+        kwargs = {}
+    names, varargs, varkw, defaults = argspec
+    names = list(names)
+    data = dict(zip(names, args))
+    if len(args) > len(names):
+        if not varargs:
+            raise ParameterError('too many args')
+        data[varargs] = tuple(args[len(names):])
+    elif varargs:
+        data[varargs] = ()
+    if varkw:
+        data[varkw] = {}
+    for key, value in kwargs.items():
+        if key in names:
+            if key in data:
+                raise ParameterError('duplicate keyword argument %r' % key)
+            data[key] = value
+        elif varkw:
+            data[varkw][key] = value
+        else:
+            raise ParameterError('unexpected keyword argument %r' % key)
+    if defaults:
+        for name, value in zip(names[len(names) - len(defaults):], defaults):
+            data.setdefault(name, value)
+    for num, name in enumerate(names):
+        if name not in data:
+            raise ParameterError('missing required argument %r (#%i)' % (name, num))
+    return data

@@ -33,6 +33,7 @@ from koji.exceptions import (
     convertFault,
 )
 from koji.multicall import MultiCallHack, VirtualMethod, first_fault, split_batches
+from koji.rpmheader import check_rpm_file
 from koji.upload import UploadMixin
 from koji.xmlrpcplus import Fault, dumps, getparser
 
@@ -114,11 +115,8 @@ def request_with_retry(retries=3, backoff_factor=0.3,
 
 
 def _check_rpm(fileobj):
-    """Sanity-check a downloaded rpm when the rpm helpers are available."""
-    import koji
-    check = getattr(koji, 'check_rpm_file', None)
-    if check is not None:
-        check(fileobj)
+    """Sanity-check a downloaded rpm."""
+    check_rpm_file(fileobj)
 
 
 def downloadFile(url, path=None, fo=None):

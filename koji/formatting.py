@@ -8,9 +8,11 @@ import xmlrpc.client
 import dateutil.parser
 import dateutil.tz
 
+from koji.args import decode_args2
 from koji.constants import NONPRINTABLE_CHARS
 from koji.exceptions import ParameterError
 from koji.nvr import buildLabel
+from koji.task_signatures import parse_task_params
 
 # -- time ------------------------------------------------------------------------------------
 
@@ -97,23 +99,17 @@ _LABEL_PARAMS = {
 def _label_params(method, request):
     """Named task parameters, or None when the method is not one we know how to label."""
     try:
-        from koji.tasks import parse_task_params
-    except ImportError:
-        parse_task_params = None
-    if parse_task_params is not None:
-        try:
-            return parse_task_params(method, request)
-        except TypeError:
-            # method unknown to the signature table
-            if method not in _LABEL_PARAMS:
-                return None
+        return parse_task_params(method, request)
+    except TypeError:
+        # method unknown to the signature table
+        if method not in _LABEL_PARAMS:
+            return None
     if (len(request) == 1 and isinstance(request[0], dict) and
             '__method__' in request[0]):
         return dict(request[0])
     names = _LABEL_PARAMS.get(method)
     if names is None:
         return None
-    from koji.args import decode_args2
     try:
         return decode_args2(request, names)
     except TypeError as exc:
@@ -322,3 +318,13 @@ def format_exc_plus():
                 text = '<ERROR WHILE PRINTING VALUE>'
             parts.append('  %20s = %s\n' % (key, text))
     return ''.join(parts)
+
+
+def decode_bytes(data, fallback='iso8859-15'):
+    """bytes -> str, trying utf-8 first; str passes through."""
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode('utf-8')
+    except UnicodeDecodeError:
+        return data.decode(fallback)

@@ -21,8 +21,7 @@ from koji.constants import (
     SUPPORTED_OPT_DEP_HDRS,
 )
 from koji.exceptions import GenericError
-from koji.formatting import hex_string
-from koji.util import decode_bytes
+from koji.formatting import decode_bytes, hex_string
 
 _RPM_MODULE = []
 

@@ -13,6 +13,7 @@ import urllib.parse
 from fnmatch import fnmatch
 
 import koji
+from koji.logstream import log_output
 from koji.util import dslice
 
 # where a revision names a remote branch, git fetch wants the bare branch name
@@ -217,14 +218,13 @@ class SCM(object):
         Every command's output goes to logfile (appended after the first), streamed to
         uploadpath on the hub when a session is given; a failing command is a BuildError.
         """
-        from koji import daemon
         if logfile is None:
             logfile = os.path.join(scmdir, 'checkout.log')
         runs = [0]
 
         def run(cmd, cwd, env=None, fatal=True):
-            status = daemon.log_output(session, cmd[0], cmd, logfile, uploadpath, cwd=cwd,
-                                       logerror=1, append=runs[0] > 0, env=env)
+            status = log_output(session, cmd[0], cmd, logfile, uploadpath, cwd=cwd,
+                                logerror=1, append=runs[0] > 0, env=env)
             runs[0] += 1
             if status and fatal:
                 raise koji.BuildError('Error running %s command "%s", see %s for details'

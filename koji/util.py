@@ -22,9 +22,13 @@ from xmlrpc.client import DateTime
 from koji.constants import (RPM_FILEDIGESTALGO_IDS, RPM_SIGTAG_MD5, RPM_TAG_FILEDIGESTALGO,
                             TASK_STATES)
 from koji.exceptions import GenericError, ParameterError
-from koji.formatting import formatTime
+# apply_argspec, decode_bytes and the rpm header helpers live in lower modules (so that
+# these import no koji.util); koji.util keeps offering the names, as upstream's does
+from koji.args import apply_argspec  # noqa: F401
+from koji.formatting import decode_bytes, formatTime  # noqa: F401
 from koji.nvr import parse_NVR
 from koji.osutil import ensuredir
+from koji.rpmheader import RawHeader, find_rpm_sighdr
 
 # -- hashing ---------------------------------------------------------------------------------
 
@@ -149,16 +153,6 @@ def base64encode(s, as_bytes=False):
 base64decode = base64.b64decode
 
 
-def decode_bytes(data, fallback='iso8859-15'):
-    """bytes -> str, trying utf-8 first; str passes through."""
-    if isinstance(data, str):
-        return data
-    try:
-        return data.decode('utf-8')
-    except UnicodeDecodeError:
-        return data.decode(fallback)
-
-
 def multi_fnmatch(s, patterns):
     """True if ``s`` matches any glob (``patterns`` is a list or a space separated string)."""
     if isinstance(patterns, str):
@@ -272,39 +266,6 @@ def call_with_argcheck(func, args, kwargs=None):
             # no deeper frame: the failure happened while binding the arguments
             raise ParameterError(str(exc))
         raise
-
-
-def apply_argspec(argspec, args, kwargs=None):
-    """Bind args/kwargs the way a call would, for an argspec (args, varargs, varkw, defaults)."""
-    if kwargs is None:
-        kwargs = {}
-    names, varargs, varkw, defaults = argspec
-    names = list(names)
-    data = dict(zip(names, args))
-    if len(args) > len(names):
-        if not varargs:
-            raise ParameterError('too many args')
-        data[varargs] = tuple(args[len(names):])
-    elif varargs:
-        data[varargs] = ()
-    if varkw:
-        data[varkw] = {}
-    for key, value in kwargs.items():
-        if key in names:
-            if key in data:
-                raise ParameterError('duplicate keyword argument %r' % key)
-            data[key] = value
-        elif varkw:
-            data[varkw][key] = value
-        else:
-            raise ParameterError('unexpected keyword argument %r' % key)
-    if defaults:
-        for name, value in zip(names[len(names) - len(defaults):], defaults):
-            data.setdefault(name, value)
-    for num, name in enumerate(names):
-        if name not in data:
-            raise ParameterError('missing required argument %r (#%i)' % (name, num))
-    return data
 
 
 # -- hidden and lazy values ------------------------------------------------------------------
@@ -683,8 +644,6 @@ def filedigestAlgo(hdr):
 
 def check_sigmd5(filename):
     """True if the md5 over header+payload matches SIGMD5; catches corrupt copies cheaply."""
-    from koji.rpmheader import RawHeader, find_rpm_sighdr  # koji.rpmheader imports this module
-
     start, size = find_rpm_sighdr(filename)
     with open(filename, 'rb') as fo:
         fo.seek(start)
