@@ -321,3 +321,38 @@ def test_cancel_build_cancels_its_task_tree(world, kits):
     msg = world.fails('b1', koji.ActionNotAllowed, host.failBuild, world.task_id, build_id)
     assert 'does not own task' in msg
     assert db is not None
+
+
+def test_cancel_task_cancels_its_building_build(world, kits):
+    build_id = world.init(kits['noarch'])
+    world.env.act('alice', 'cancelTask')
+    root.cancelTask(world.task_id)
+    assert get_task_info(world.task_id)['state'] == TS['CANCELED']
+    binfo = get_build(build_id)
+    assert binfo['state'] == BS['CANCELED'] and binfo['completion_time'] is not None
+
+
+def test_init_build_again_and_recycling(world, kits):
+    kit = kits['noarch']
+    build_id = world.init(kit)
+    # the same (restarted) task asking again gets the same build
+    assert world.init(kit) == build_id
+    task2 = world.new_task()
+    msg = world.fails('b1', koji.GenericError, host.initBuild,
+                      {'name': kit.name, 'version': kit.version, 'release': kit.release,
+                       'epoch': None, 'task_id': task2})
+    assert msg == 'Build already in progress (task %i)' % world.task_id
+    world.act('b1', 'host.failBuild')
+    host.failBuild(world.task_id, build_id)
+    # a failed build without content is reused by the next attempt
+    assert world.init(kit, task_id=task2) == build_id
+    binfo = get_build(build_id)
+    assert (binfo['state'], binfo['task_id']) == (BS['BUILDING'], task2)
+    srpm, rpms, logs = world.upload(kit, task_id=task2)
+    world.act('b1')
+    host.completeBuild(task2, build_id, srpm, rpms, None, logs)
+    task3 = world.new_task()
+    msg = world.fails('b1', koji.GenericError, host.initBuild,
+                      {'name': kit.name, 'version': kit.version, 'release': kit.release,
+                       'epoch': None, 'task_id': task3})
+    assert msg.startswith('Build already exists (id=%i, state=COMPLETE): ' % build_id)

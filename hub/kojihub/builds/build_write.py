@@ -73,16 +73,17 @@ def new_typed_build(binfo, btype):
         context.commit_pending = True
 
 
-def _has_content_or_history(build_id):
-    """True when a dead build still has rpms, archives or tag history (not recyclable)."""
+def _recycle_refusal(build_id):
+    """Why a dead build's row cannot be reused (tag history, rpms, archives), or None."""
     values = {'build_id': build_id}
-    for table in ('rpminfo', 'archiveinfo', 'tag_listing'):
+    for table, what in (('tag_listing', 'tag history'), ('rpminfo', 'rpm data'),
+                        ('archiveinfo', 'archive data')):
         query = QueryProcessor(columns=['1'], aliases=['x'], tables=[table],
                                clauses=['build_id = %(build_id)s'], values=values,
                                opts={'limit': 1})
         if query.executeOne() is not None:
-            return True
-    return False
+            return what
+    return None
 
 
 def change_build(binfo, attribute, new, data=None, rawdata=None, clauses=None,
@@ -116,33 +117,57 @@ def change_build(binfo, attribute, new, data=None, rawdata=None, clauses=None,
     return new_info
 
 
+def _remove_stray_dirs(binfo):
+    """Files (or volume links) left at the build's path on any volume by an earlier try."""
+    volumes = QueryProcessor(columns=['id', 'name'], tables=['volume']).execute()
+    for vol in volumes:
+        path = koji.pathinfo.build(dict(binfo, volume_id=vol['id'], volume_name=vol['name']))
+        if os.path.islink(path):
+            logger.warning('Removing stray build symlink: %s', path)
+            os.unlink(path)
+        elif os.path.exists(path):
+            logger.warning('Removing stray build directory: %s', path)
+            koji.util.rmtree(path)
+
+
 def _recycle_build(old, data):
-    """Reuse the row of a failed/canceled/deleted build for a new attempt at the same NVR."""
+    """Reuse the row of a failed/canceled build for a new attempt at the same NVR.
+
+    A BUILDING build asked for again by its own task (a restarted build task calling
+    initBuild again) is returned as it is.
+    """
     state = koji.BUILD_STATES[old['state']]
-    if state not in ('FAILED', 'CANCELED', 'DELETED'):
+    if state == 'BUILDING':
+        if data['state'] == old['state'] and data.get('task_id', '') == old['task_id']:
+            return old['id']
+        raise koji.GenericError('Build already in progress (task %s)' % old['task_id'])
+    if state not in ('FAILED', 'CANCELED'):
         raise koji.GenericError('Build already exists (id=%d, state=%s): %r'
                                 % (old['id'], state, data))
-    if _has_content_or_history(old['id']):
-        raise koji.GenericError('Build already exists (id=%d, state=%s, with content or tag '
-                                'history): %r' % (old['id'], state, data))
+    refusal = _recycle_refusal(old['id'])
+    if refusal:
+        raise koji.GenericError('Build already exists. Unable to recycle, has %s' % refusal)
     changes = {key: data[key] for key in ('state', 'task_id', 'owner', 'source', 'extra',
-                                          'epoch', 'volume_id', 'draft') if key in data}
+                                          'epoch', 'volume_id') if key in data}
     raw = {'create_event': 'get_event()'}
     for key in ('start_time', 'completion_time'):
         if data.get(key) == 'NOW':
             raw[key] = 'NOW()'
         else:
             changes[key] = data.get(key)
+    if data.get('cg_id') is not None:
+        changes['cg_id'] = data['cg_id']
 
     def clear_old_content():
-        DeleteProcessor('build_types', clauses=['build_id = %(id)s'],
-                        values={'id': old['id']}).execute()
-        builddir = koji.pathinfo.build(old)
-        if os.path.lexists(builddir):
-            koji.util.rmtree(builddir)
+        for table in ('maven_builds', 'win_builds', 'image_builds', 'build_types'):
+            DeleteProcessor(table, clauses=['build_id = %(id)s'],
+                            values={'id': old['id']}).execute()
+
+    def remove_files():
+        _remove_stray_dirs(old)
 
     change_build(old, 'state', changes['state'], data=changes, rawdata=raw,
-                 after=clear_old_content)
+                 prepare=clear_old_content, after=remove_files)
     return old['id']
 
 

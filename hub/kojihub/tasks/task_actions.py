@@ -343,8 +343,21 @@ def _cancel_ids(ids):
                                clauses=['id = ANY(%(ids)s)'],
                                values={'ids': live}).execute()
     _run_change(live, 'state', STATES['CANCELED'], apply)
+    _cancel_task_builds(live)
     notify_hosts([row['host_id'] for row in rows])
     _notify_parent_hosts(live)
+
+
+def _cancel_task_builds(task_ids):
+    """Builds still BUILDING for canceled tasks are canceled too (not their tasks again)."""
+    from ..builds.build_lifecycle import cancel_build  # builds import this module
+    query = QueryProcessor(columns=['id'], tables=['build'],
+                           clauses=['task_id = ANY(%(ids)s)', 'state = %(building)s'],
+                           values={'ids': list(task_ids),
+                                   'building': koji.BUILD_STATES['BUILDING']},
+                           opts={'rowlock': True, 'order': 'id'})
+    for row in query.execute():
+        cancel_build(row['id'], cancel_task=False)
 
 
 def _notify_parent_hosts(task_ids):
