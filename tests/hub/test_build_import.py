@@ -480,3 +480,57 @@ def test_task_state_unchanged_by_import(world, kits):
     world.act('b1')
     host.completeBuild(world.task_id, build_id, srpm, rpms, None, logs)
     assert get_task_info(world.task_id)['state'] == koji.TASK_STATES['OPEN']
+
+
+ODD_SPEC = """\
+Name: bk-pkg
+Version: 1.0
+Release: 1
+Summary: noarch with a file list of its own
+License: MIT
+BuildArch: noarch
+
+%%description
+odd
+
+%%install
+mkdir -p %%{buildroot}/usr/share/bk-pkg
+touch %%{buildroot}/usr/share/bk-pkg/%(fname)s
+
+%%files
+/usr/share/bk-pkg/%(fname)s
+"""
+
+
+def test_noarch_copies_with_other_files_are_a_build_error(world, kits, tmp_path):
+    need_rpmbuild()
+    top = str(tmp_path / 'odd')
+    for sub in ('SPECS', 'BUILD', 'RPMS', 'SRPMS', 'SOURCES', 'tmp'):
+        os.makedirs(os.path.join(top, sub))
+    spec = os.path.join(top, 'SPECS', 'odd.spec')
+    with open(spec, 'w') as fo:
+        fo.write(ODD_SPEC % {'fname': 'another-file'})
+    subprocess.run(['rpmbuild', '-bb', '--define', '_topdir %s' % top,
+                    '--define', '_tmppath %s/tmp' % top, spec], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    odd_rpm = os.path.join(top, 'RPMS', 'noarch', 'bk-pkg-1.0-1.noarch.rpm')
+    kit = kits['noarch']
+    build_id = world.init(kit)
+    srpm, rpms, logs = world.upload(kit, sub='x86_64')
+    reldir = os.path.join(koji.pathinfo.taskrelpath(world.task_id), 'aarch64')
+    os.makedirs(world.work(reldir))
+    other = os.path.join(reldir, os.path.basename(odd_rpm))
+    shutil.copy2(odd_rpm, world.work(other))
+    msg = world.fails('b1', koji.BuildError, host.completeBuild, world.task_id, build_id,
+                      srpm, rpms + [other], None, logs)
+    assert msg.startswith('The following noarch package built differently on different '
+                          'architectures: bk-pkg-1.0-1.noarch.rpm\n')
+    world.act('b1')
+    assert get_build(build_id)['state'] == BS['BUILDING']
+    # the builders' rpmdiff hashes saying the copies are the same let it through
+    hashfile = os.path.join(reldir, 'noarch_rpmdiff.json')
+    koji.dump_json(world.work(hashfile),
+                   {str(world.task_id): {'bk-pkg-1.0-1.noarch.rpm': 'same-hash'}})
+    logs['aarch64'] = [hashfile]
+    host.completeBuild(world.task_id, build_id, srpm, rpms + [other], None, logs)
+    assert sorted(r['arch'] for r in list_rpms(buildID=build_id)) == ['noarch', 'src']
