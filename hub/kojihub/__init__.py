@@ -202,7 +202,7 @@ from .builds.build_import import (  # noqa: F401
     ensure_volume_symlink,
     import_build,
 )
-from .builds.draft import _promote_build  # noqa: F401
+from .builds.draft import _promote_build, ensure_volume_backlink  # noqa: F401
 from .builds.rpm_batch import import_build_log  # noqa: F401
 from .builds.scratch import merge_scratch  # noqa: F401
 from .builds.build_write import (  # noqa: F401

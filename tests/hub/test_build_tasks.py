@@ -356,3 +356,26 @@ def test_init_build_again_and_recycling(world, kits):
                       {'name': kit.name, 'version': kit.version, 'release': kit.release,
                        'epoch': None, 'task_id': task3})
     assert msg.startswith('Build already exists (id=%i, state=COMPLETE): ' % build_id)
+
+
+def test_promote_draft_on_other_volume_leaves_links(world, kits):
+    os.makedirs(os.path.join(world.topdir, 'vol', 'vol2'))
+    world.env.act('tadmin')
+    root.addVolume('vol2')
+    use_policy('volume', 'all :: vol2\n')
+    task_id = world.new_task({'draft': True})
+    build_id = complete(world, kits['noarch'], task_id=task_id, draft=True)
+    draft = get_build(build_id)
+    assert draft['volume_name'] == 'vol2'
+    world.env.act('alice', 'promoteBuild')
+    new = root.promoteBuild(build_id)
+    newdir = koji.pathinfo.build(new)
+    assert newdir == os.path.join(world.topdir, 'vol', 'vol2', 'packages', 'bk-pkg', '1.0',
+                                  '1')
+    assert os.path.isdir(newdir) and not os.path.islink(newdir)
+    base = koji.pathinfo.build(dict(new, volume_name='DEFAULT'))
+    assert os.path.islink(base) and os.path.realpath(base) == os.path.realpath(newdir)
+    olddir = koji.pathinfo.build(draft)
+    assert os.path.islink(olddir) and os.path.realpath(olddir) == os.path.realpath(newdir)
+    # the draft's DEFAULT link is gone
+    assert not os.path.lexists(koji.pathinfo.build(dict(draft, volume_name='DEFAULT')))

@@ -20,8 +20,8 @@ from ..users.users import get_user
 logger = logging.getLogger('koji.hub.draft')
 
 
-def _backlink(old_binfo, new_binfo):
-    """On a non-default volume, leave a link at the draft path to the promoted build.
+def ensure_volume_backlink(old_binfo, new_binfo=None):
+    """On a non-default volume, leave a link at old_binfo's path to the build's new place.
 
     It points through the volume's toplink at the DEFAULT location, which is always the
     build dir or a link to it, wherever the build moves later.
@@ -35,7 +35,8 @@ def _backlink(old_binfo, new_binfo):
         raise koji.GenericError('Missing volume toplink: %s' % os.path.join(voldir, 'toplink'))
     olddir = koji.pathinfo.build(old_binfo)
     up = os.path.relpath(voldir, os.path.dirname(olddir))
-    base = koji.PathInfo(topdir='toplink').build(dict(new_binfo, volume_name='DEFAULT'))
+    base = koji.PathInfo(topdir='toplink').build(dict(new_binfo or old_binfo,
+                                                      volume_name='DEFAULT'))
     target = os.path.join(up, base)
     if os.path.islink(olddir):
         if os.readlink(olddir) == target:
@@ -94,7 +95,7 @@ def promote_build(build, force=False):
     _move_build_dir(binfo, new_binfo)
     try:
         ensure_volume_symlink(new_binfo)
-        _backlink(binfo, new_binfo)
+        ensure_volume_backlink(binfo, new_binfo)
         apply_volume_policy(new_binfo, strict=False)
     except Exception:
         # put the files back where the (rolled back) draft record says they are
