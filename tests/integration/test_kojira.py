@@ -231,6 +231,35 @@ def test_regen_thread_retries_failed_requests(hub_server, admin, kojira):
     assert admin.getTaskInfo(again['task_id'])['method'] == 'newRepo'
 
 
+def test_dist_repos_and_other_volumes(hub_server, admin, kojira):
+    tag_id, name = new_tag(admin)
+    vol = 'krvol-' + name[-8:]
+    os.makedirs(os.path.join(hub_server.topdir, 'vol', vol))
+    admin.addVolume(vol)
+    pathinfo = koji.PathInfo(topdir=hub_server.topdir)
+    # old, no longer current dist repos: all but the newest expire
+    older = add_repo(hub_server, tag_id, koji.REPO_READY, age=OLD, dist=True, end_event=True)
+    newest = add_repo(hub_server, tag_id, koji.REPO_READY, age=OLD, dist=True, end_event=True)
+    # an expired dist repo living on the other volume, linked from the default one
+    gone = add_repo(hub_server, tag_id, koji.REPO_EXPIRED, age=OLD, dist=True)
+    real = pathinfo.distrepo(gone, name, volume=vol)
+    os.makedirs(os.path.join(real, 'x86_64'))
+    koji.dump_json(os.path.join(real, 'repo.json'), {'id': gone, 'volume': vol})
+    link = pathinfo.distrepo(gone, name)
+    os.makedirs(os.path.dirname(link), exist_ok=True)
+    os.symlink(real, link)
+    # and a stray directory there
+    stray = pathinfo.distrepo(880000 + tag_id, name, volume=vol)
+    os.makedirs(stray)
+    age_path(stray, 2 * WEEK)
+    wait_for(lambda: state(admin, older) == koji.REPO_EXPIRED, 'older dist repo expired')
+    wait_for(lambda: state(admin, gone) == koji.REPO_DELETED, 'dist repo deleted')
+    wait_for(lambda: not os.path.exists(real), 'its directory on the volume removed')
+    assert not os.path.lexists(link)
+    wait_for(lambda: not os.path.exists(stray), 'stray dir on the volume pruned')
+    assert state(admin, newest) == koji.REPO_READY
+
+
 def age_path(path, seconds):
     stamp = time.time() - seconds
     os.utime(path, (stamp, stamp))
