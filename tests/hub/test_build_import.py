@@ -534,3 +534,22 @@ def test_noarch_copies_with_other_files_are_a_build_error(world, kits, tmp_path)
     logs['aarch64'] = [hashfile]
     host.completeBuild(world.task_id, build_id, srpm, rpms + [other], None, logs)
     assert sorted(r['arch'] for r in list_rpms(buildID=build_id)) == ['noarch', 'src']
+
+
+def test_an_rpm_stored_by_another_build_is_refused(world, kits):
+    from kojihub.builds import rpm_batch
+    build_id = world.init(kits['noarch'])
+    srpm, rpms, logs = world.upload(kits['noarch'])
+    world.act('b1')
+    host.completeBuild(world.task_id, build_id, srpm, rpms, None, logs)
+    stored = [r for r in list_rpms(buildID=build_id) if r['arch'] == 'noarch'][0]
+    infos = [dict(stored, fn='x'), {'name': 'zz', 'version': '1', 'release': '1',
+                                    'arch': 'noarch', 'fn': 'y'}]
+    with pytest.raises(koji.GenericError) as exc:
+        rpm_batch._check_new({'draft': False}, infos)
+    assert str(exc.value) == 'RPM already imported: bk-pkg-1.0-1.noarch'
+    # drafts may repeat an NVRA; a list naming one twice never passes
+    rpm_batch._check_new({'draft': True}, infos)
+    with pytest.raises(koji.GenericError) as exc:
+        rpm_batch._check_new({'draft': True}, infos + infos[1:])
+    assert str(exc.value) == 'Duplicate rpm in import: zz-1-1.noarch'
