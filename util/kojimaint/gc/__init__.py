@@ -1,0 +1,1 @@
+"""koji-gc: prune tags by policy, move unreferenced builds to the trashcan, delete them."""
