@@ -73,14 +73,22 @@ def _log_list(logs):
 
 # -- noarch rpms built on several arches -----------------------------------------------
 
+# what must agree between noarch copies: descriptive tags, scriptlets, the file list
+# (not sizes, digests or times, as upstream's rpmdiff ignoring S5TN) and dependencies
+_NOARCH_FACTS = ['summary', 'description', 'group', 'license', 'url', 'prein', 'postin',
+                 'preun', 'postun', 'pretrans', 'posttrans', 'filenames', 'filemodes',
+                 'fileusername', 'filegroupname', 'filelinktos', 'fileflags']
+for _dep in ('require', 'provide', 'conflict', 'obsolete'):
+    _NOARCH_FACTS += [_dep + 'name', _dep + 'version', _dep + 'flags']
+
+
 def _file_facts(fn):
-    """What must agree between noarch copies: file names, modes, links and dependencies
-    (sizes, digests and times may differ, as for upstream's rpmdiff -i S5TN)."""
-    hdr = koji.get_rpm_header(fn)
-    names = ('filenames', 'filemodes', 'filelinktos', 'fileflags', 'requirename',
-             'providename', 'conflictname', 'obsoletename')
-    facts = koji.get_header_fields(hdr, list(names))
+    facts = koji.get_header_fields(koji.get_rpm_header(fn), _NOARCH_FACTS)
     return {k: list(v) if isinstance(v, (list, tuple)) else v for k, v in facts.items()}
+
+
+def _differences(first, other):
+    return ', '.join(sorted(k for k in first if first[k] != other[k]))
 
 
 def _rpmdiff_hashes(uploadpath, logs):
@@ -126,11 +134,12 @@ def check_noarch_rpms(basepath, rpms, logs=None):
                 continue
             if first_facts is None:
                 first_facts = _file_facts(joinpath(basepath, first))
-            if _file_facts(joinpath(basepath, other)) != first_facts:
+            other_facts = _file_facts(joinpath(basepath, other))
+            if other_facts != first_facts:
                 raise koji.BuildError(
                     'The following noarch package built differently on different '
-                    'architectures: %s\nrpmdiff output was:\n%s differs from %s'
-                    % (name, other, first))
+                    'architectures: %s\nrpmdiff output was:\n%s differs from %s in: %s'
+                    % (name, other, first, _differences(first_facts, other_facts)))
     return result
 
 
