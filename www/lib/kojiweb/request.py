@@ -1,0 +1,256 @@
+"""One web request: its parameters, the hub session, the logged-in user and rendering."""
+import datetime
+import os
+import urllib.parse
+
+import koji
+
+from . import auth, templating, util
+
+
+class Redirect(Exception):
+    """Answer `302 Found` with this Location."""
+
+    def __init__(self, location):
+        super().__init__(location)
+        self.location = location
+
+
+class NotFound(Exception):
+    """No such page: the 404 error page."""
+
+
+class Request(object):
+    """What a page handler gets: environ, params, opts, the hub session and the user."""
+
+    def __init__(self, environ, opts, template_dir):
+        self.environ = environ
+        self.opts = opts
+        self.template_dir = template_dir
+        self.params = parse_params(environ.get('QUERY_STRING', ''))
+        self.headers = []
+        self.user = None
+        self.username = None
+        self.perms = None
+        self.server = self._anon_session()
+        self._identify()
+
+    # -- hub session and user
+
+    def _session_opts(self):
+        opts = {'krbservice': self.opts['KrbService'], 'krb_rdns': self.opts['KrbRDNS'],
+                'krb_canon_host': self.opts['KrbCanonHost'],
+                'krbserver_realm': self.opts['KrbServerRealm']}
+        ca = self.opts.get('KojiHubCA')
+        if ca and os.path.exists(ca):
+            opts['serverca'] = ca
+        return opts
+
+    def _anon_session(self):
+        return koji.ClientSession(self.opts['KojiHubURL'], opts=self._session_opts())
+
+    def _identify(self):
+        username = auth.read_cookie(self.environ, self.opts)
+        if not username:
+            return
+        user = self.server.getUser(username)
+        if not user:
+            raise koji.AuthError('could not load user: %s' % username)
+        self.username = username
+        self.user = user
+        # a valid cookie is refreshed on every request
+        self.set_cookie(auth.make_cookie(username, self.opts, self.environ))
+
+    def set_cookie(self, value):
+        self.headers.append(('Set-Cookie', value))
+        self.headers.append(('Cache-Control', 'no-cache="Set-Cookie, Set-Cookie2"'))
+
+    def auth_type(self):
+        """WebAuthType as an AUTHTYPES value (guessed from WebPrincipal / WebCert)."""
+        kind = self.opts.get('WebAuthType')
+        if kind is None:
+            if self.opts.get('WebPrincipal'):
+                return koji.AUTHTYPES['GSSAPI']
+            if self.opts.get('WebCert'):
+                return koji.AUTHTYPES['SSL']
+            raise koji.ConfigurationError('WebAuthType is not set and neither WebPrincipal '
+                                          'nor WebCert is configured')
+        kind = kind.lower()
+        if kind == 'gssapi':
+            return koji.AUTHTYPES['GSSAPI']
+        if kind == 'ssl':
+            return koji.AUTHTYPES['SSL']
+        raise koji.ConfigurationError('Invalid WebAuthType: %s' % kind)
+
+    def proxy_login(self, username):
+        """Log in to the hub as `username`, authenticated as the web server itself."""
+        authtype = self.auth_type()
+        if self.opts.get('WebCert'):
+            ok = self.server.ssl_login(self.opts['WebCert'], None, self.opts['KojiHubCA'],
+                                       proxyuser=username, proxyauthtype=authtype)
+        elif self.opts.get('WebPrincipal'):
+            ok = self.server.gssapi_login(principal=self.opts['WebPrincipal'],
+                                          keytab=self.opts['WebKeytab'],
+                                          ccache=self.opts['WebCCache'],
+                                          proxyuser=username, proxyauthtype=authtype)
+        else:
+            raise koji.AuthError('KojiWeb is incorrectly configured for authentication, '
+                                 'contact the system administrator')
+        if not ok:
+            raise koji.AuthError('could not login %s to the hub' % username)
+
+    def assert_login(self):
+        """Action pages: a valid cookie, a hub session as that user, and the CSRF token."""
+        if not self.username:
+            raise Redirect('login')
+        self.proxy_login(self.username)
+        if not auth.check_token(self.params.get('a'), self.username, self.opts):
+            raise Redirect(self.referer_or_index())
+
+    def referer_or_index(self):
+        referer = self.environ.get('HTTP_REFERER')
+        if referer:
+            host = urllib.parse.urlsplit(referer).netloc
+            if host and host == self.environ.get('HTTP_HOST'):
+                return referer
+        return 'index'
+
+    def user_perms(self):
+        if self.perms is None:
+            self.perms = self.server.getUserPerms(self.user['id']) if self.user else []
+        return self.perms
+
+    def is_admin(self):
+        return 'admin' in self.user_perms()
+
+    # -- output
+
+    def token(self):
+        return auth.token(self.username, self.opts) if self.username else ''
+
+    def render(self, template, values, title, page_id=None):
+        """Header + page template + footer, every value escaped."""
+        base = self.base_values(title, page_id)
+        base.update(values)
+        base['vars'] = base
+        parts = [templating.render(self.template_dir, 'includes/header.chtml', base),
+                 templating.render(self.template_dir, template, base),
+                 templating.render(self.template_dir, 'includes/footer.chtml', base)]
+        return ''.join(parts)
+
+    def base_values(self, title, page_id):
+        opts = self.opts
+        site = opts.get('SiteName')
+        token = self.token()
+        mc = self.server.multicall()
+        maven = mc.mavenEnabled()
+        win = mc.winEnabled()
+        mc.call_all()
+        values = {
+            'siteName': site,
+            'title': title,
+            'pageID': page_id or '',
+            'currentDate': str(datetime.datetime.now()),
+            'currentUser': self.user,
+            'authToken': token,
+            'mavenEnabled': maven.result,
+            'winEnabled': win.result,
+            'LoginDisabled': opts.get('LoginDisabled'),
+            'KojiGreeting': opts.get('KojiGreeting'),
+            'theme': lambda path: util.themePath(path, opts),
+            'q': lambda value: urllib.parse.quote(str(value), safe=''),
+            'img': lambda name: util.imageTag(name, opts),
+            'util': util,
+            'koji': koji,
+            'S': util.safe,
+            'tok': self.token_param,
+            'P': self.pager,
+            'sortlink': self.sortlink,
+            'isAdmin': self.is_admin(),
+            'extraNav': self._local_snippet('extra-nav.html'),
+            'extraFooter': self._local_snippet('extra-footer.html'),
+            'extraBottom': self._local_snippet('extra-bottom.html'),
+        }
+        return values
+
+    def _local_snippet(self, name):
+        path = util.themePath(name, self.opts, local=True)
+        if os.path.exists(path):
+            with open(path, encoding='utf-8') as fp:
+                return util.SafeValue(fp.read())
+        return ''
+
+    def token_param(self, first=False):
+        """`&a=<token>` (or `?a=` when first) for action links."""
+        token = self.token()
+        if not token:
+            return ''
+        return util.SafeValue(('?a=' if first else '&amp;a=') + token)
+
+    def link(self, **changes):
+        """This page's URL with some parameters changed (None drops one)."""
+        params = dict(self.params)
+        params.pop('a', None)
+        for key, value in changes.items():
+            if value is None:
+                params.pop(key, None)
+            else:
+                params[key] = value
+        items = []
+        for key, value in params.items():
+            if isinstance(value, list):
+                items.extend((key, v) for v in value)
+            else:
+                items.append((key, value))
+        return self.page + ('?' + urllib.parse.urlencode(items) if items else '')
+
+    def sortlink(self, label, field, values, prefix=''):
+        """A column header that sorts by field, toggling the direction, with an arrow."""
+        okey = prefix + 'Order' if prefix else 'order'
+        skey = prefix + 'Start' if prefix else 'start'
+        current = values.get(okey) or ''
+        new = field
+        arrow = ''
+        if current.lstrip('-') == field:
+            if current.startswith('-'):
+                arrow = ' &#9660;'
+            else:
+                new = '-' + field
+                arrow = ' &#9650;'
+        href = self.link(**{okey: new, skey: None})
+        return util.SafeValue('<a href="%s">%s</a>%s' % (
+            util.escapeHTML(href), util.escapeHTML(label), arrow))
+
+    def pager(self, values, prefix=''):
+        """Previous/next links and the page numbers of a list."""
+        def key(suffix):
+            return prefix + suffix if prefix else suffix[0].lower() + suffix[1:]
+        start, count, rng = values[key('Start')], values[key('Count')], values[key('Range')]
+        skey = key('Start')
+        pages = values[key('Pages')]
+        if len(pages) <= 1 and start == 0:
+            return ''
+        out = ['<span class="pager">']
+        if start > 0:
+            out.append('<a href="%s">&lt;&lt;&lt;</a>' % util.escapeHTML(
+                self.link(**{skey: max(start - rng, 0)})))
+        for page in pages:
+            if page == values[key('CurrentPage')]:
+                out.append('<strong>%d</strong>' % (page + 1))
+            else:
+                out.append('<a href="%s">%d</a>' % (
+                    util.escapeHTML(self.link(**{skey: page * rng})), page + 1))
+        if count == rng:
+            out.append('<a href="%s">&gt;&gt;&gt;</a>' % util.escapeHTML(
+                self.link(**{skey: start + rng})))
+        out.append('</span>')
+        return util.SafeValue(' '.join(out))
+
+
+def parse_params(query):
+    """Query string only; blanks kept; repeated keys become lists."""
+    try:
+        pairs = urllib.parse.parse_qs(query, keep_blank_values=True, strict_parsing=True)
+    except ValueError:
+        pairs = urllib.parse.parse_qs(query, keep_blank_values=True)
+    return {k: (v[0] if len(v) == 1 else v) for k, v in pairs.items()}
