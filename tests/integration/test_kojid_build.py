@@ -30,7 +30,10 @@ Version: 1.0
 Release: 1%%{?dist}
 Summary: compiled test package
 License: MIT
+# the stub distribution has no glibc to satisfy the binary's libc requires
+AutoReq: no
 Source0: hello.c
+%(sources)s
 BuildRequires: gcc make %(breq)s
 
 %%description
@@ -40,6 +43,7 @@ A tiny C program.
 cp %%{SOURCE0} .
 
 %%build
+%(build)s
 gcc -o %(name)s hello.c
 
 %%install
@@ -51,7 +55,15 @@ install -D -m 0755 %(name)s %%{buildroot}/usr/bin/%(name)s
 HELLO = '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n'
 
 
-def make_srpm(base, name, breq=''):
+# a %build that fails unless it runs without network (only lo in its namespace)
+NO_NETWORK = 'test "$(wc -l < /proc/self/net/dev)" -le 3'
+
+
+def spec_text(name, breq='', build='', sources=''):
+    return SPEC % {'name': name, 'breq': breq, 'build': build, 'sources': sources}
+
+
+def make_srpm(base, name, breq='', build=''):
     """rpmbuild -bs a C package; returns the srpm path."""
     topdir = os.path.join(base, 'srpm-%s' % name)
     for sub in ('SPECS', 'SOURCES', 'SRPMS'):
@@ -60,10 +72,31 @@ def make_srpm(base, name, breq=''):
         fo.write(HELLO)
     spec = os.path.join(topdir, 'SPECS', '%s.spec' % name)
     with open(spec, 'w') as fo:
-        fo.write(SPEC % {'name': name, 'breq': breq})
+        fo.write(spec_text(name, breq, build))
     subprocess.run(['rpmbuild', '-bs', '--define', '_topdir %s' % topdir, spec], check=True,
                    stdout=subprocess.DEVNULL)
     return os.path.join(topdir, 'SRPMS', '%s-1.0-1.src.rpm' % name)
+
+
+def make_git_repo(gitroot, name, breq=''):
+    """A bare repo gitroot/<name>.git (dumb HTTP ready) holding a spec, its source and a
+    Makefile whose `sources` target makes the second source; returns the commit."""
+    work = os.path.join(gitroot, 'work-%s' % name)
+    os.makedirs(work)
+    with open(os.path.join(work, 'hello.c'), 'w') as fo:
+        fo.write(HELLO)
+    with open(os.path.join(work, 'Makefile'), 'w') as fo:
+        fo.write('sources:\n\techo fetched > fetched.txt\n')
+    with open(os.path.join(work, '%s.spec' % name), 'w') as fo:
+        fo.write(spec_text(name, breq, sources='Source1: fetched.txt'))
+    git = ['git', '-c', 'user.name=T', '-c', 'user.email=t@example.com']
+    for cmd in (['init', '-q'], ['add', '.'], ['commit', '-q', '-m', 'import']):
+        subprocess.run(git + cmd, cwd=work, check=True)
+    bare = os.path.join(gitroot, '%s.git' % name)
+    subprocess.run(['git', 'clone', '-q', '--bare', work, bare], check=True)
+    subprocess.run(['git', 'update-server-info'], cwd=bare, check=True)
+    return subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=work, check=True, text=True,
+                          stdout=subprocess.PIPE).stdout.strip()
 
 
 def upload_srpm(admin, path):
@@ -77,7 +110,8 @@ class BuildBuilder(Builder):
     """A kojid with a chosen buildroot backend and its own mock config dir."""
 
     backend = 'rpmbuild'
-    extra_conf = ''
+    # git over dumb HTTP from the test's server; no common repo
+    extra_conf = 'allowed_scms = 127.0.0.1*:/*:no\n'
 
     def write_conf(self):
         super(BuildBuilder, self).write_conf()
@@ -104,6 +138,9 @@ def build_env(hub_server, tmp_path_factory, builder_class, host, prefix):
         fo.write(textwrap.dedent(PLUGIN))
     stub = stubrepo.make_stub_repo(os.path.join(base, 'dist'))
     server, url = stubrepo.serve(stub.path)
+    gitroot = os.path.join(base, 'git')
+    os.makedirs(gitroot)
+    git_server, git_url = stubrepo.serve(gitroot)
     admin = _admin_session(hub_server)
     builder = builder_class(hub_server, base, host, plugindir)
     admin.addHost(host, ['x86_64', 'noarch'])
@@ -120,13 +157,15 @@ def build_env(hub_server, tmp_path_factory, builder_class, host, prefix):
                   'host %s to check in\n%s' % (host, builder.read_log()))
         env = {'hub': hub_server, 'admin': admin, 'builder': builder, 'base': base,
                'build_tag': build_tag, 'dest_tag': dest_tag, 'target': '%s-target' % prefix,
-               'methods': methods, 'stub': stub}
+               'methods': methods, 'stub': stub, 'gitroot': gitroot,
+               'git_url': 'git+' + git_url}
         env['repo'] = _repo_for(env, build_tag, None)
         yield env
     finally:
         builder.stop()
-        server.shutdown()
-        server.server_close()
+        for srv in (server, git_server):
+            srv.shutdown()
+            srv.server_close()
         admin.logout()
 
 
@@ -238,3 +277,63 @@ def test_build_task_imports_rpms(env):
     assert children['srpm']['method'] == 'rebuildSRPM'
     assert children['x86_64']['method'] == 'buildArch'
     assert children['tag']['method'] == 'tagBuild'
+
+
+def _need_build_calls(env):
+    missing = [m for m in BUILD_CALLS if m not in env['methods']]
+    if missing:
+        pytest.skip('hub lacks build calls: %s' % ', '.join(missing))
+
+
+def test_srpm_from_scm_runs_source_command(env):
+    admin = env['admin']
+    commit = make_git_repo(env['gitroot'], 'bt-scm')
+    url = '%sbt-scm.git#%s' % (env['git_url'], commit)
+    args = [url, env['build_tag'], {'repo_id': env['repo']['id']}]
+    task_id, info = _run_task(env, 'buildSRPMFromSCM', args)
+    result = _result(env, task_id)
+    assert result['srpm'] == '%s/bt-scm-1.0-1.src.rpm' % koji.pathinfo.taskrelpath(task_id)
+    assert result['source'] == {'url': url, 'source': url}
+    output = admin.listTaskOutput(task_id)
+    assert 'checkout.log' in output and 'checkout.log' in [
+        os.path.basename(p) for p in result['logs']]
+    # `make sources` made the second source, which is in the srpm
+    srpm = os.path.join(env['hub'].topdir, 'work', result['srpm'])
+    files = subprocess.run(['rpm', '-qpl', srpm], stdout=subprocess.PIPE, text=True).stdout
+    assert sorted(files.split()) == ['bt-scm.spec', 'fetched.txt', 'hello.c']
+    listing = admin.getBuildrootListing(result['brootid'])
+    assert set(stubrepo.SRPM_GROUP) <= set(r['name'] for r in listing)
+
+
+def test_scm_not_allowed(env):
+    url = 'git+http://scm.example.com/nope.git#abc'
+    args = [url, env['build_tag'], {'repo_id': env['repo']['id']}]
+    task_id, info = _run_task(env, 'buildSRPMFromSCM', args)
+    with pytest.raises(koji.BuildError) as exc:
+        env['admin'].getTaskResult(task_id)
+    assert 'scm.example.com:/nope.git is not in the list of allowed SCMs' in str(exc.value)
+
+
+def test_chain_build_waits_for_repo(env):
+    _need_build_calls(env)
+    admin = env['admin']
+    for name in ('bt-chain-a', 'bt-chain-b'):
+        admin.packageListAdd(env['dest_tag'], name, owner=env['hub'].admin_user)
+    # the build tag sees the dest tag, so level 1 can use what level 0 built
+    dest_id = admin.getTag(env['dest_tag'])['id']
+    admin.setInheritanceData(env['build_tag'], [{
+        'parent_id': dest_id, 'priority': 10, 'maxdepth': None, 'intransitive': False,
+        'noconfig': False, 'pkg_filter': ''}])
+    first = make_git_repo(env['gitroot'], 'bt-chain-a')
+    second = make_git_repo(env['gitroot'], 'bt-chain-b', breq='bt-chain-a')
+    srcs = [['%sbt-chain-a.git#%s' % (env['git_url'], first)],
+            ['%sbt-chain-b.git#%s' % (env['git_url'], second)]]
+    task_id, info = _run_task(env, 'chainbuild', [srcs, env['target'], {}])
+    _result(env, task_id)
+    labels = sorted(t['label'] for t in admin.getTaskChildren(task_id))
+    assert labels == ['build 0,0', 'build 1,0', 'wait 1']
+    [build_b] = admin.listBuilds(packageID=admin.getPackageID('bt-chain-b'))
+    assert build_b['source'].endswith('bt-chain-b.git#%s' % second)
+    rpms = admin.listRPMs(buildID=build_b['build_id'], arches='x86_64')
+    names = [r['name'] for r in admin.getBuildrootListing(rpms[0]['buildroot_id'])]
+    assert 'bt-chain-a' in names
