@@ -32,6 +32,21 @@ def test_defaults_and_overrides(tmp_path):
     assert opts['reference_recheck_period'] == opts['recheck_period'] == 3600
     assert (opts['init_timeout'], opts['max_delete_processes']) == (7200, 4)
     assert opts['check_external_repos'] is True and opts['daemon'] is True
+    # classic kojira's options are listed with their old defaults, as upstream does
+    assert (opts['max_repo_tasks'], opts['repo_tasks_limit'], opts['ignore_tags']) == \
+        (4, 10, '')
+    assert sorted(opts) == sorted(SHOWN)
+
+
+SHOWN = ('ccache', 'cert', 'check_external_repos', 'configFile', 'daemon', 'debug',
+         'debug_xmlrpc', 'debuginfo_tags', 'deleted_repo_lifetime', 'dist_repo_lifetime',
+         'expired_repo_lifetime', 'force_lock', 'ignore_other_volumes', 'ignore_stray_repos',
+         'ignore_tags', 'init_timeout', 'keytab', 'logfile', 'max_delete_processes',
+         'max_repo_tasks', 'max_repo_tasks_maven', 'max_retries', 'no_repo_effective_age',
+         'no_ssl_verify', 'offline_retry', 'offline_retry_interval', 'password', 'principal',
+         'queue_file', 'quiet', 'recheck_period', 'reference_recheck_period', 'repo_lifetime',
+         'repo_tasks_limit', 'retry_interval', 'separate_source_tags', 'server', 'serverca',
+         'show_config', 'skip_main', 'sleeptime', 'source_tags', 'topdir', 'user', 'verbose')
 
 
 def test_lifetime_aliases(tmp_path):
@@ -46,10 +61,10 @@ def test_lifetime_aliases(tmp_path):
 
 
 def test_legacy_options_accepted(tmp_path):
-    res = run(tmp_path, '[kojira]\nmax_repo_tasks = 4\nwith_src = true\n', '--show-config')
+    res = run(tmp_path, '[kojira]\nmax_repo_tasks = 9\nwith_src = true\n', '--show-config')
     assert res.returncode == 0
     assert 'The max_repo_tasks configuration option is no longer used' in res.stderr
-    assert 'max_repo_tasks' not in ast.literal_eval(res.stdout)
+    assert ast.literal_eval(res.stdout)['max_repo_tasks'] == 4  # the file's 9 is ignored
 
 
 def test_unknown_option_or_section_is_fatal(tmp_path):

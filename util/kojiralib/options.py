@@ -40,6 +40,16 @@ DEFAULTS = {
     'cert': None,
     'serverca': None,
     'ignore_other_volumes': False,
+    # classic kojira's options: unused, but --show-config lists them as upstream does
+    'debuginfo_tags': '',
+    'source_tags': '',
+    'separate_source_tags': '',
+    'ignore_tags': '',
+    'max_repo_tasks': 4,
+    'max_repo_tasks_maven': 2,
+    'repo_tasks_limit': 10,
+    'no_repo_effective_age': 2 * 24 * 3600,
+    'queue_file': None,
 }
 
 INT_OPTS = ('deleted_repo_lifetime', 'retry_interval', 'max_retries',
