@@ -300,3 +300,7 @@ def test_maven_buildroot_list(world):
     assert [r[0] for r in rows] == sorted([jar, pom])
     world.fails('b1', koji.GenericError, host.updateMavenBuildRootList, br_id, world.t1,
                 [found])
+    # with Maven off, a caller that is no host hears that first, as from any host call
+    msg = world.fails('tadmin', koji.AuthError, host.updateMavenBuildRootList, br_id,
+                      world.t1, [found])
+    assert msg.startswith('User ') and msg.endswith(' is not a host')

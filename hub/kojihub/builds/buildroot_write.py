@@ -17,6 +17,7 @@ import re
 import koji
 from koji.context import context
 
+from ..core.auth import assert_host_session
 from ..core.db import (InsertProcessor, QueryProcessor, UpdateProcessor, _dml, _multiRow,
                        get_event, nextval)
 from ..tasks.host_calls import _host_id
@@ -415,6 +416,8 @@ def update_maven_buildroot_list(brootid, task_id, mavenlist, ignore=None, projec
                                 ignore_unknown=False, extra_deps=None):
     """host.updateMavenBuildRootList: match the maven files of a build environment to
     archives of builds in the buildroot's tag and record them."""
+    # who calls comes first: a caller that is no host learns nothing about the hub's setup
+    assert_host_session()
     if not context.opts.get('EnableMaven'):
         raise koji.GenericError('Maven support not enabled')
     br = _owned(brootid, _int_id(task_id, 'task id'))

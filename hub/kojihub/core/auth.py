@@ -320,11 +320,19 @@ class Session(object):
                             {'name': username}, strict=False)
 
     def getHostId(self):
-        """Host id of the logged-in user, or None if the caller is not a host."""
+        """Host id of the logged-in user, or None if the caller is not a host.
+
+        Asked by the host.* guard and again by the call itself: one query per request.
+        """
         if not self.logged_in:
             return None
-        return _singleValue('SELECT id FROM host WHERE user_id = %(user_id)s',
-                            {'user_id': self.user_id}, strict=False)
+        cached = getattr(self, '_host_id_cache', None)
+        if cached is not None and cached[0] == self.user_id:
+            return cached[1]
+        host_id = _singleValue('SELECT id FROM host WHERE user_id = %(user_id)s',
+                               {'user_id': self.user_id}, strict=False)
+        self._host_id_cache = (self.user_id, host_id)
+        return host_id
 
     def checkLoginAllowed(self, user_id):
         """Return the user's {name, status, usertype}; fail if the user may not log in."""
