@@ -74,16 +74,16 @@ class AgePruneTest(koji.policy.BaseSimpleTest):
     """``age OP DURATION``: time since the build entered the tag, against a duration."""
     name = 'age'
 
-    def __init__(self, str):
-        super().__init__(str)
-        parts = str.split(None, 2)
+    def __init__(self, text):
+        super().__init__(text)
+        parts = text.split(None, 2)
         if len(parts) != 3:
             raise koji.GenericError('Invalid age test, expected OP DURATION: %s'
-                                    % str.strip())
+                                    % text.strip())
         self.cmp = parts[1]
         self.func = koji.policy.CompareTest.operators.get(self.cmp)
         if self.func is None:
-            raise koji.GenericError('Invalid comparison in test: %s' % str.strip())
+            raise koji.GenericError('Invalid comparison in test: %s' % text.strip())
         try:
             self.span = parse_duration(parts[2])
         except ValueError as exc:
@@ -117,7 +117,11 @@ def prune_tests(aliases):
 
 
 def load_policy(text, aliases):
-    """Parse the [prune] policy; PolicySyntaxError names the line and the reason."""
+    """Parse the [prune] policy; PolicySyntaxError names the line and the reason.
+
+    Lines count from the first rule (a config value starts with an empty line).
+    """
+    text = text.lstrip('\n')
     rules = koji.policy.SimpleRuleSet(text.splitlines(), prune_tests(aliases))
     for action in rules.all_actions():
         if action not in ACTIONS:

@@ -1,0 +1,273 @@
+"""koji-gc as a subprocess against the real hub over HTTP.
+
+Tag and build ages are set by moving the time of the events that created the rows back
+(the hub offers no call for that); everything else goes through hub calls.
+"""
+import fcntl
+import os
+import subprocess
+import sys
+
+import pytest
+
+import koji
+from tests.integration.test_tasks_http import client, db_exec
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+KOJI_GC = os.path.join(ROOT, 'util', 'koji-gc')
+DAY = 86400
+
+HELP_OPTIONS = (
+    '--config-file', '--keytab', '--principal', '--runas', '--user', '--password',
+    '--noauth', '--cert', '--serverca', '--test', '--debug', '--debug-xmlrpc', '--smtp-host',
+    '--smtp-user', '--no-mail', '--send-mail', '--email-domain', '--from-addr', '--cc-addr',
+    '--bcc-addr', '--email-template', '--action', '--delay', '--grace-period', '--skip-main',
+    '--unprotected-keys', '--tag-filter', '--tag', '--ignore-tags', '--pkg-filter', '--pkg',
+    '--package', '--bypass-locks', '--purge', '--trashcan-tag', '--weburl', '--server',
+    '--lock-file', '--exit-on-lock', '--ccache')
+
+
+@pytest.fixture(scope='module')
+def admin(hub_server):
+    session = client(hub_server, hub_server.admin_user, hub_server.admin_password)
+    session.login()
+    yield session
+    session.logout()
+
+
+@pytest.fixture
+def gc(hub_server, tmp_path):
+    """run(policy, *args) -> CompletedProcess of koji-gc with a config for this hub."""
+    template = tmp_path / 'email.tpl'
+    template.write_text('Dear $owner,\n\n$builds\n\nbye\n')
+
+    def run(*args, policy=None, main_extra=''):
+        conf = tmp_path / 'koji-gc.conf'
+        text = ('[main]\nserver = %s\nuser = %s\npassword = %s\nemail_template = %s\n'
+                'lock_file = %s\nweburl = http://web.example/koji\n%s'
+                % (hub_server.url, hub_server.admin_user, hub_server.admin_password,
+                   template, tmp_path / 'gc.lock', main_extra))
+        if policy is not None:
+            text += '[prune]\npolicy =\n' + ''.join('    %s\n' % line
+                                                    for line in policy.splitlines())
+        conf.write_text(text)
+        return subprocess.run([sys.executable, KOJI_GC, '-c', str(conf)] + list(args),
+                              capture_output=True, text=True, timeout=300)
+    run.lock_file = str(tmp_path / 'gc.lock')
+    return run
+
+
+def ok(res):
+    assert res.returncode == 0, res.stdout + res.stderr
+    return res.stdout
+
+
+def make_build(admin, name, version, release, tags=()):
+    build_id = admin.createEmptyBuild(name, version, release, None)
+    for tag in tags:
+        admin.packageListAdd(tag, name, owner='kojiadmin')
+        admin.tagBuildBypass(tag, build_id)
+    return build_id
+
+
+def age_tagging(server, tag, build_id, days):
+    """Pretend the build entered the tag `days` ago."""
+    db_exec(server, 'UPDATE events SET time = time - %(d)s * INTERVAL \'1 day\' WHERE id IN '
+            '(SELECT create_event FROM tag_listing WHERE build_id = %(b)s AND tag_id = '
+            '(SELECT id FROM tag WHERE name = %(t)s) AND active IS TRUE)',
+            {'d': days, 'b': build_id, 't': tag})
+
+
+def age_build(server, build_id, days):
+    db_exec(server, 'UPDATE events SET time = time - %(d)s * INTERVAL \'1 day\' WHERE id = '
+            '(SELECT create_event FROM build WHERE id = %(b)s)', {'d': days, 'b': build_id})
+
+
+def tagged_nvrs(admin, tag):
+    return sorted(b['nvr'] for b in admin.listTagged(tag))
+
+
+def revoked(admin, tag):
+    hist = admin.queryHistory(tables=['tag_listing'], tag=tag)['tag_listing']
+    return sorted('%(name)s-%(version)s-%(release)s' % h for h in hist if h['revoke_event'])
+
+
+@pytest.fixture(scope='module')
+def world(admin):
+    for tag in ('trashcan', 'dist-candidate', 'dist-updates', 'frozen'):
+        admin.createTag(tag)
+    admin.editTag2('frozen', locked=True)
+    for rel in range(1, 5):
+        make_build(admin, 'foo', '1.0', str(rel), tags=['dist-candidate'])
+    for rel in range(1, 3):
+        make_build(admin, 'bar', '2.0', str(rel), tags=['dist-candidate'])
+    for rel in range(1, 5):
+        make_build(admin, 'upd', '1.0', str(rel), tags=['dist-updates', 'frozen'])
+    return admin
+
+
+POLICY = """\
+tag *-updates :: keep
+package bar :: keep
+order > 1 :: untag
+"""
+
+
+def test_help_lists_every_option(gc):
+    res = subprocess.run([sys.executable, KOJI_GC, '--help'], capture_output=True, text=True)
+    assert res.returncode == 0
+    for opt in HELP_OPTIONS:
+        assert opt in res.stdout, opt
+    assert '--smtp-pass' not in res.stdout and '--network-hack' not in res.stdout
+
+
+def test_prune_test_mode_changes_nothing(gc, world, hub_server):
+    out = ok(gc('--action', 'prune', '--test', policy=POLICY))
+    assert 'Would have untagged foo-1.0-2 from dist-candidate' in out
+    assert 'Would have untagged foo-1.0-1 from dist-candidate' in out
+    assert 'bar-' not in out and 'upd-' not in out
+    assert revoked(world, 'dist-candidate') == []
+
+
+def test_prune_untags_what_the_policy_says(gc, world, hub_server):
+    out = ok(gc('--action', 'prune', policy=POLICY))
+    assert 'Untagging build foo-1.0-1 from dist-candidate' in out
+    assert revoked(world, 'dist-candidate') == ['foo-1.0-1', 'foo-1.0-2']
+    assert tagged_nvrs(world, 'dist-candidate') == ['bar-2.0-1', 'bar-2.0-2', 'foo-1.0-3',
+                                                    'foo-1.0-4']
+    assert len(world.listTagged('dist-updates')) == 4
+    # locked tag: skipped without bypass_locks
+    assert len(world.listTagged('frozen')) == 4 and revoked(world, 'frozen') == []
+    # a second run finds nothing more to do
+    out = ok(gc('--action', 'prune', policy=POLICY))
+    assert 'Untagging' not in out
+
+
+def test_prune_locked_tag_with_bypass_and_age(gc, world, hub_server):
+    upd = {b['release']: b['build_id'] for b in world.listTagged('frozen')}
+    age_tagging(hub_server, 'frozen', upd['1'], 10)
+    policy = 'age < 5 days :: keep\nall :: untag\n'
+    out = ok(gc('--action', 'prune', '--tag', 'frozen', policy=policy))
+    assert 'Untagging' not in out and revoked(world, 'frozen') == []
+    out = ok(gc('--action', 'prune', '--tag', 'frozen', '--bypass-locks', 'fro*',
+                policy=policy))
+    assert 'Bypassing lock on tag: frozen' in out
+    assert revoked(world, 'frozen') == ['upd-1.0-1']
+    assert revoked(world, 'dist-updates') == []
+
+
+def test_policy_syntax_error_does_nothing(gc, world, hub_server):
+    before = revoked(world, 'dist-updates')
+    res = gc('--action', 'prune,trash', policy='tag * :: keep\nbogus x :: untag\n')
+    assert res.returncode == 1
+    assert 'line 2' in res.stderr and 'bogus' in res.stderr
+    assert 'Getting untagged builds' not in res.stdout
+    res = gc('--action', 'prune', policy='all :: destroy\n')
+    assert res.returncode == 1 and 'Invalid action: destroy' in res.stderr
+    res = gc('--action', 'prune', policy='age < soon :: keep\n')
+    assert res.returncode == 1 and 'Invalid time interval' in res.stderr
+    assert revoked(world, 'dist-updates') == before
+
+
+def test_bad_options(gc, world):
+    res = gc('--action', 'explode')
+    assert res.returncode == 2 and 'Invalid action: explode' in res.stderr
+    res = gc('--delay', 'five days')
+    assert res.returncode == 2 and 'Invalid time interval: five days' in res.stderr
+    res = gc('--trashcan-tag', 'no-such-can', '--action', 'trash')
+    assert res.returncode == 1
+    assert "Trashcan tag no-such-can doesn't exist" in res.stderr
+
+
+def test_lock_held_by_another_run(gc, world):
+    fd = os.open(gc.lock_file, os.O_CREAT | os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        res = gc('--action', 'trash', '--exit-on-lock')
+        assert res.returncode == 1
+        assert 'Getting untagged builds' not in res.stdout
+    finally:
+        os.close(fd)
+    assert 'Getting untagged builds' in ok(gc('--action', 'trash', '--test', '--no-mail'))
+
+
+def test_trash_then_delete(gc, world, hub_server, signed_rpms):
+    admin = world
+    old = make_build(admin, 'junk', '1.0', '1')
+    young = make_build(admin, 'junk', '1.0', '2')
+    kept = make_build(admin, 'keeper', '1.0', '1', tags=['dist-updates'])
+    age_build(hub_server, old, 3)
+    # a signed build, never tagged
+    build = signed_rpms.noarch
+    for path in [build.srpm] + list(build.rpms):
+        serverdir = 'gc-test/%s' % os.path.basename(path)
+        admin.uploadWrapper(path, serverdir)
+        admin.importRPM(serverdir, os.path.basename(path))
+    signed = admin.getBuild(build.nvr)
+    age_build(hub_server, signed['id'], 3)
+
+    out = ok(gc('--action', 'trash', '--delay', '1 day', '--test', '--debug'))
+    assert 'Would have moved to trashcan: junk-1.0-1' in out
+    assert 'Subject: 1 build marked for deletion' in out
+    assert 'To: kojiadmin@fedoraproject.org' in out
+    assert 'X-Koji-Builder: kojiadmin' in out
+    assert 'Dear kojiadmin' in out
+    assert 'http://web.example/koji/buildinfo?buildID=%i' % old in out
+    assert tagged_nvrs(admin, 'trashcan') == []
+
+    out = ok(gc('--action', 'trash', '--delay', '1 day', '--no-mail'))
+    assert 'Adding build to trash list: junk-1.0-2' not in out
+    assert 'Skipping build %s. Keys: [%r]' % (build.nvr, signed_rpms.sigkey) in out
+    assert tagged_nvrs(admin, 'trashcan') == ['junk-1.0-1']
+    assert admin.getBuild(young)['state'] == koji.BUILD_STATES['COMPLETE']
+
+    # the signed build and one tagged elsewhere, put in the trashcan by hand
+    admin.packageListAdd('trashcan', build.name, owner='kojiadmin')
+    admin.packageListAdd('trashcan', 'keeper', owner='kojiadmin')
+    admin.tagBuildBypass('trashcan', signed['id'])
+    admin.tagBuildBypass('trashcan', kept)
+
+    # inside the grace period nothing goes
+    out = ok(gc('--action', 'delete'))
+    assert '...got 0 builds to check' in out
+    for build_id in (old, signed['id'], kept):
+        age_tagging(hub_server, 'trashcan', build_id, 30)
+    out = ok(gc('--action', 'delete', '--test'))
+    assert 'Would have deleted build from trashcan: junk-1.0-1' in out
+    assert admin.getBuild(old)['state'] == koji.BUILD_STATES['COMPLETE']
+
+    out = ok(gc('--action', 'delete'))
+    assert 'Deleted build: junk-1.0-1' in out
+    assert 'Build keeper-1.0-1 tagged elsewhere' in out
+    assert 'Salvaging signed build %s' % build.nvr in out
+    assert admin.getBuild(old)['state'] == koji.BUILD_STATES['DELETED']
+    assert admin.getBuild(signed['id'])['state'] == koji.BUILD_STATES['COMPLETE']
+    assert tagged_nvrs(admin, 'trashcan') == []
+    assert admin.getBuild(young)['state'] == koji.BUILD_STATES['COMPLETE']
+
+
+def test_unprotected_key_lets_signed_build_go(gc, world, hub_server, signed_rpms):
+    nvr = signed_rpms.noarch.nvr
+    # salvaged just now: the delay has to be zero ("0s": number and unit glued)
+    out = ok(gc('--action', 'trash', '--delay', '0s', '--no-mail', '--test',
+                main_extra='unprotected_keys = testkey\nkey_aliases =\n    %s testkey\n'
+                % signed_rpms.sigkey.upper()))
+    assert 'Would have moved to trashcan: %s' % nvr in out
+    out = ok(gc('--action', 'trash', '--delay', '0s', '--no-mail', '--test'))
+    assert 'Would have moved to trashcan: %s' % nvr not in out
+    assert 'Skipping build %s' % nvr in out
+
+
+def test_purge_deletes_untagged_builds(gc, world, hub_server):
+    admin = world
+    admin.createTag('scratchpad')
+    ids = [make_build(admin, 'pur', '1', str(r), tags=['scratchpad']) for r in range(1, 4)]
+    admin.packageListAdd('dist-updates', 'pur', owner='kojiadmin')
+    admin.tagBuildBypass('dist-updates', ids[0])
+    out = ok(gc('--action', 'prune', '--tag', 'scratchpad', '--purge',
+                policy='order > 0 :: untag\n'))
+    assert 'Skipping pur-1-1, still tagged' in out
+    assert 'Deleting untagged build: pur-1-2' in out
+    assert admin.getBuild(ids[1])['state'] == koji.BUILD_STATES['DELETED']
+    assert admin.getBuild(ids[0])['state'] == koji.BUILD_STATES['COMPLETE']
+    assert admin.getBuild(ids[2])['state'] == koji.BUILD_STATES['COMPLETE']
