@@ -379,3 +379,10 @@ def test_promote_draft_on_other_volume_leaves_links(world, kits):
     assert os.path.islink(olddir) and os.path.realpath(olddir) == os.path.realpath(newdir)
     # the draft's DEFAULT link is gone
     assert not os.path.lexists(koji.pathinfo.build(dict(draft, volume_name='DEFAULT')))
+
+
+def test_build_priority_out_of_range_is_a_clean_fault(world):
+    world.env.act('alice', 'build')
+    with pytest.raises(koji.ParameterError):
+        root.build('cli-build/1/foo.src.rpm', 'bt', None, priority=2147483640)
+    start_request(ok=False)
