@@ -32,6 +32,7 @@ Summary: compiled test package
 License: MIT
 # the stub distribution has no glibc to satisfy the binary's libc requires
 AutoReq: no
+%(buildarch)s
 Source0: hello.c
 %(sources)s
 BuildRequires: gcc make %(breq)s
@@ -44,7 +45,7 @@ cp %%{SOURCE0} .
 
 %%build
 %(build)s
-gcc -o %(name)s hello.c
+%(compile)s
 
 %%install
 install -D -m 0755 %(name)s %%{buildroot}/usr/bin/%(name)s
@@ -59,11 +60,15 @@ HELLO = '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n'
 NO_NETWORK = 'test "$(wc -l < /proc/self/net/dev)" -le 3'
 
 
-def spec_text(name, breq='', build='', sources=''):
-    return SPEC % {'name': name, 'breq': breq, 'build': build, 'sources': sources}
+def spec_text(name, breq='', build='', sources='', noarch=False):
+    """A C program (or, noarch, its source as a script) with extra BuildRequires,
+    %build lines and sources."""
+    return SPEC % {'name': name, 'breq': breq, 'build': build, 'sources': sources,
+                   'buildarch': 'BuildArch: noarch' if noarch else '',
+                   'compile': ('cp hello.c %s' if noarch else 'gcc -o %s hello.c') % name}
 
 
-def make_srpm(base, name, breq='', build=''):
+def make_srpm(base, name, breq='', build='', noarch=False):
     """rpmbuild -bs a C package; returns the srpm path."""
     topdir = os.path.join(base, 'srpm-%s' % name)
     for sub in ('SPECS', 'SOURCES', 'SRPMS'):
@@ -72,7 +77,7 @@ def make_srpm(base, name, breq='', build=''):
         fo.write(HELLO)
     spec = os.path.join(topdir, 'SPECS', '%s.spec' % name)
     with open(spec, 'w') as fo:
-        fo.write(spec_text(name, breq, build))
+        fo.write(spec_text(name, breq, build, noarch=noarch))
     subprocess.run(['rpmbuild', '-bs', '--define', '_topdir %s' % topdir, spec], check=True,
                    stdout=subprocess.DEVNULL)
     return os.path.join(topdir, 'SRPMS', '%s-1.0-1.src.rpm' % name)
@@ -337,3 +342,58 @@ def test_chain_build_waits_for_repo(env):
     rpms = admin.listRPMs(buildID=build_b['build_id'], arches='x86_64')
     names = [r['name'] for r in admin.getBuildrootListing(rpms[0]['buildroot_id'])]
     assert 'bt-chain-a' in names
+
+
+def test_noarch_package_builds_in_a_host_arch_root(env):
+    admin = env['admin']
+    srpm = upload_srpm(admin, make_srpm(env['base'], 'bt-noarch', noarch=True))
+    # the root of a noarch build is one of the arches the host and the tag share
+    task_id, info = _run_task(env, 'buildArch', [srpm, env['build_tag'], 'noarch', True,
+                                                 {'repo_id': env['repo']['id']}])
+    result = _result(env, task_id)
+    assert [os.path.basename(p) for p in result['rpms']] == ['bt-noarch-1.0-1.noarch.rpm']
+    broot = admin.getBuildroot(result['brootid'])
+    assert broot['arch'] == 'x86_64'
+
+
+def test_scratch_build_is_not_imported(env):
+    _need_build_calls(env)
+    admin = env['admin']
+    srpm = upload_srpm(admin, make_srpm(env['base'], 'bt-scratch'))
+    task_id, info = _run_task(env, 'build', [srpm, env['target'], {'scratch': True}])
+    _result(env, task_id)
+    assert admin.listBuilds(taskID=task_id) == []
+    assert admin.getPackageID('bt-scratch') is None or not admin.listBuilds(
+        packageID=admin.getPackageID('bt-scratch'))
+    # the results go to the owner's scratch area
+    scratch = os.path.join(env['hub'].topdir, 'scratch', env['hub'].admin_user,
+                           'task_%d' % task_id)
+    found = [fn for _, _, files in os.walk(scratch) for fn in files]
+    assert 'bt-scratch-1.0-1.x86_64.rpm' in found and 'bt-scratch-1.0-1.src.rpm' in found
+    labels = sorted(t['label'] for t in admin.getTaskChildren(task_id))
+    assert labels == ['srpm', 'x86_64']
+
+
+def test_failed_arch_fails_the_build(env):
+    _need_build_calls(env)
+    admin = env['admin']
+    admin.packageListAdd(env['dest_tag'], 'bt-broken', owner=env['hub'].admin_user)
+    srpm = upload_srpm(admin, make_srpm(env['base'], 'bt-broken', build='exit 3'))
+    task_id, info = _run_task(env, 'build', [srpm, env['target'], {}])
+    assert info['state'] == koji.TASK_STATES['FAILED']
+    with pytest.raises(koji.BuildError) as exc:
+        admin.getTaskResult(task_id)
+    assert 'error building package (arch x86_64)' in str(exc.value)
+    [build] = admin.listBuilds(taskID=task_id)
+    assert build['state'] == koji.BUILD_STATES['FAILED']
+    assert admin.listTagged(env['dest_tag'], package='bt-broken') == []
+
+
+def test_package_not_in_dest_tag_list(env):
+    _need_build_calls(env)
+    admin = env['admin']
+    srpm = upload_srpm(admin, make_srpm(env['base'], 'bt-unlisted'))
+    task_id, info = _run_task(env, 'build', [srpm, env['target'], {}])
+    with pytest.raises(koji.BuildError) as exc:
+        admin.getTaskResult(task_id)
+    assert str(exc.value) == 'package bt-unlisted not in list for tag %s' % env['dest_tag']
