@@ -354,3 +354,24 @@ def test_exclusive_session_and_sigterm(hub_server, admin, tmp_path):
         "SELECT COUNT(*) FROM sessions JOIN users ON users.id = sessions.user_id "
         "WHERE users.name = %(name)s AND NOT sessions.closed"), {'name': user})
     assert open_sessions[0][0] == 0
+
+
+def test_skip_main_logs_in_and_exits(hub_server, admin, tmp_path):
+    user = 'kojira-skip'
+    admin.createUser(user)
+    admin.grantPermission(user, 'repo')
+    hub_server.set_password(user, 'kojirapw')
+    proc = Kojira(hub_server, str(tmp_path), user)
+    res = subprocess.run([sys.executable, KOJIRA, '-c', proc.conf, '--skip-main'],
+                         capture_output=True, text=True, timeout=60)
+    assert (res.returncode, res.stdout, res.stderr) == (0, '', '')
+    # it logged in, and its session is gone with it
+    rows = db_exec(hub_server, (
+        'SELECT COUNT(*), COUNT(*) FILTER (WHERE NOT closed) FROM sessions JOIN users ON '
+        'users.id = sessions.user_id WHERE users.name = %(name)s'), {'name': user})
+    assert rows[0] == (1, 0)
+    # a wrong password is fatal
+    bad = Kojira(hub_server, str(tmp_path), user, {'password': 'wrong'})
+    res = subprocess.run([sys.executable, KOJIRA, '-c', bad.conf, '--skip-main'],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 1 and res.stdout == ''
