@@ -397,3 +397,14 @@ def test_package_not_in_dest_tag_list(env):
     with pytest.raises(koji.BuildError) as exc:
         admin.getTaskResult(task_id)
     assert str(exc.value) == 'package bt-unlisted not in list for tag %s' % env['dest_tag']
+
+
+def test_without_bwrap_builds_see_the_network(env):
+    """The control of test_kojid_build_bwrap: the probe fails outside a sandbox."""
+    if len(open('/proc/self/net/dev').read().splitlines()) <= 3:
+        pytest.skip('this machine has no network interface but lo')
+    admin = env['admin']
+    srpm = upload_srpm(admin, make_srpm(env['base'], 'bt-netprobe', build=NO_NETWORK))
+    task_id, info = _run_task(env, 'buildArch', [srpm, env['build_tag'], 'x86_64', True,
+                                                 {'repo_id': env['repo']['id']}])
+    assert info['state'] == koji.TASK_STATES['FAILED']
