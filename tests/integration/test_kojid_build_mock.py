@@ -11,7 +11,7 @@ import pytest
 
 import koji
 from tests.integration.test_kojid_build import (BuildBuilder, _result, _run_task, build_env,
-                                                make_srpm, upload_srpm)
+                                                make_git_repo, make_srpm, upload_srpm)
 from tests.integration.test_kojid_repos import _repo_for
 
 HOST = 'kojid-mock.test'
@@ -21,7 +21,7 @@ FAKE_MOCK = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file_
 
 class MockBuilder(BuildBuilder):
     backend = 'mock'
-    extra_conf = 'mockpath = %s\n' % FAKE_MOCK
+    extra_conf = 'mockpath = %s\nallowed_scms = 127.0.0.1*:/*:no\n' % FAKE_MOCK
 
 
 @pytest.fixture(scope='module')
@@ -114,3 +114,29 @@ def test_rebuild_srpm_mock_lines_and_chroot_flags(env):
                 '_topdir %s' % top, '-bs', '--nodeps', '%s/SPECS/mk-dist.spec' % top]]
     assert "config_opts['chroot_setup_cmd'] = 'install @srpm-build'\n" in calls[0]['config']
     assert "config_opts['macros']['%dist'] = '.mk1'\n" in calls[0]['config']
+
+
+def test_srpm_from_scm_mock_lines(env):
+    commit = make_git_repo(env['gitroot'], 'mk-scm')
+    url = '%smk-scm.git#%s' % (env['git_url'], commit)
+    task_id, info = _run_task(env, 'buildSRPMFromSCM',
+                              [url, env['build_tag'], {'repo_id': env['repo']['id']}])
+    result = _result(env, task_id)
+    assert result['srpm'].endswith('/mk-scm-1.0-1.src.rpm')
+    broot = env['admin'].getBuildroot(result['brootid'])
+    name, calls = _calls(env, broot)
+    cfg = os.path.join(env['builder'].dir, 'mockconf', '%s.cfg' % name)
+    srcdir = os.path.join(env['builder'].dir, name, 'root', 'chroot_tmpdir', 'scmroot',
+                          'mk-scm')
+    assert [c['argv'] for c in calls] == [
+        ['-r', cfg, '--init'],
+        ['-r', cfg, '--chroot', 'uname -r'],
+        ['-r', cfg, '--no-clean', '--unpriv', '--cwd', '/chroot_tmpdir/scmroot/mk-scm',
+         '--chroot', 'make', 'sources'],
+        ['-r', cfg, '--no-clean', '--buildsrpm', '--spec', srcdir + '/mk-scm.spec',
+         '--sources', srcdir, '--target', 'noarch']]
+    text = calls[0]['config']
+    # srpm builds from SCM get DNS: networking and the host's resolv.conf
+    assert "config_opts['use_host_resolv'] = True\n" in text
+    assert "config_opts['rpmbuild_networking'] = True\n" in text
+    assert "config_opts['chroot_setup_cmd'] = 'install @srpm-build'\n" in text
