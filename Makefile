@@ -25,7 +25,8 @@ CONSTRAINTS := constraints.txt
 VENV_KEY := $(shell cat setup.py $(CONSTRAINTS) | cksum | cut -d' ' -f1) $(sort $(PIP_PACKAGES))
 # wildcard keeps lint working before optional trees (plugins, www) exist
 LINT_PATHS := $(wildcard koji koji_cli hub plugins builder builder/kojid www util/koji-dev \
-  util/bench-* cli/koji tests setup.py)
+  util/bench-* util/kojimaint util/koji-gc util/koji-shadow util/koji-sweep-db cli/koji tests \
+  setup.py)
 
 .PHONY: all deps venv demo demo-down test lint clean distclean
 

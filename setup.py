@@ -18,12 +18,13 @@ setup(
     license='LGPLv2',
     python_requires='>=3.9',
     packages=['koji', 'koji_cli', 'koji_cli.commands', 'kojihub', 'kojibuilder',
-              'kojiralib'] + [
+              'kojiralib', 'kojimaint', 'kojimaint.gc', 'kojimaint.shadow'] + [
         'kojihub.' + sub for sub in ('core', 'api', 'users', 'tags', 'builds', 'tasks',
                                      'hosts', 'repos', 'notifications')],
     package_dir={'kojihub': 'hub/kojihub', 'kojibuilder': 'builder/kojibuilder',
-                 'kojiralib': 'util/kojiralib'},
-    scripts=['cli/koji', 'builder/kojid', 'util/kojira', 'util/koji-dev'],
+                 'kojiralib': 'util/kojiralib', 'kojimaint': 'util/kojimaint'},
+    scripts=['cli/koji', 'builder/kojid', 'util/kojira', 'util/koji-dev', 'util/koji-gc',
+             'util/koji-shadow', 'util/koji-sweep-db'],
     # util/koji-dev finds these under <prefix>/share when it does not run from a checkout
     data_files=[
         ('share/koji', ['schemas/schema.sql']),
