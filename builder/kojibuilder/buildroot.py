@@ -171,7 +171,9 @@ class BuildRoot(object):
         if self._watcher is None:
             patterns = [os.path.join(self.resultdir(), '*.log'),
                         os.path.join(self.rootdir(), 'var/log/dnf*.log')]
-            self._watcher = LogWatcher(self.session, self.uploadpath, patterns)
+            ts_dir = self.workdir if getattr(self.options, 'log_timestamps', False) else None
+            self._watcher = LogWatcher(self.session, self.uploadpath, patterns,
+                                       ts_dir=ts_dir)
         for pattern in extra_logs:
             if pattern not in self._watcher.patterns:
                 self._watcher.patterns.append(pattern)

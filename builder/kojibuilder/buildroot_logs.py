@@ -10,6 +10,7 @@ import logging
 import os
 import pwd
 import subprocess
+import time
 
 from koji.daemon import incremental_upload
 
@@ -19,14 +20,21 @@ POLL_INTERVAL = 1
 
 
 class LogWatcher(object):
-    """Incremental uploads of every file matching some glob patterns."""
+    """Incremental uploads of every file matching some glob patterns.
 
-    def __init__(self, session, uploadpath, patterns):
+    With ts_dir (kojid's ``log_timestamps``), each log also gets a ``<name>-ts.log``
+    companion there, of "<epoch> <size>" lines telling when the log grew.
+    """
+
+    def __init__(self, session, uploadpath, patterns, ts_dir=None):
         self.session = session
         self.uploadpath = uploadpath
         self.patterns = list(patterns)
+        self.ts_dir = ts_dir
         # local path -> [open file, remote name]
         self.logs = {}
+        # remote name -> [ts file path, open ts file for upload, last offset noted]
+        self.ts_logs = {}
 
     def _remote_name(self, path):
         """The basename, or basename.DUPnn.ext when another watched file has it."""
@@ -35,7 +43,7 @@ class LogWatcher(object):
         if name not in taken:
             return name
         base, ext = os.path.splitext(name)
-        count = 1
+        count = 0
         while True:
             candidate = '%s.DUP%02d%s' % (base, count, ext)
             if candidate not in taken:
@@ -45,23 +53,59 @@ class LogWatcher(object):
     def poll(self):
         for pattern in self.patterns:
             for path in sorted(glob.glob(pattern)):
-                if path in self.logs or not os.path.isfile(path):
+                if path in self.logs or not os.path.isfile(path) or path.endswith('-ts.log'):
                     continue
                 try:
                     fd = open(path, 'rb')
                 except OSError:
                     continue
                 self.logs[path] = [fd, self._remote_name(path)]
-        for fd, name in self.logs.values():
+        for path, entry in list(self.logs.items()):
+            fd, name = entry
+            fd = entry[0] = self._reopen_if_rewritten(path, fd)
             incremental_upload(self.session, name, fd, self.uploadpath, logger=logger)
+            if self.ts_dir:
+                self._note_time(name, fd.tell())
+
+    @staticmethod
+    def _reopen_if_rewritten(path, fd):
+        """A log replaced or truncated (mock rewrites some) is read again from the start."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return fd
+        if st.st_ino != os.fstat(fd.fileno()).st_ino or st.st_size < fd.tell():
+            logger.info('Rereading %s', path)
+            fd.close()
+            fd = open(path, 'rb')
+        return fd
+
+    def _note_time(self, name, offset):
+        entry = self.ts_logs.get(name)
+        if entry is None:
+            path = os.path.join(self.ts_dir, '%s-ts.log' % name)
+            os.makedirs(self.ts_dir, exist_ok=True)
+            with open(path, 'w') as fo:
+                fo.write('%.0f 0\n' % time.time())
+            entry = self.ts_logs[name] = [path, open(path, 'rb'), 0]
+        if offset > entry[2]:
+            with open(entry[0], 'a') as fo:
+                fo.write('%.0f %i\n' % (time.time(), offset))
+            entry[2] = offset
+        incremental_upload(self.session, os.path.basename(entry[0]), entry[1],
+                           self.uploadpath, logger=logger)
 
     def names(self):
-        return [entry[1] for entry in self.logs.values()]
+        names = [entry[1] for entry in self.logs.values()]
+        return names + [os.path.basename(entry[0]) for entry in self.ts_logs.values()]
 
     def close(self):
         for fd, _name in self.logs.values():
             fd.close()
+        for entry in self.ts_logs.values():
+            entry[1].close()
         self.logs = {}
+        self.ts_logs = {}
 
 
 def _drop_privileges(user):

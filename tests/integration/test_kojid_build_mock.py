@@ -21,7 +21,8 @@ FAKE_MOCK = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file_
 
 class MockBuilder(BuildBuilder):
     backend = 'mock'
-    extra_conf = 'mockpath = %s\nallowed_scms = 127.0.0.1*:/*:no\n' % FAKE_MOCK
+    extra_conf = ('mockpath = %s\nallowed_scms = 127.0.0.1*:/*:no\nlog_timestamps = true\n'
+                  % FAKE_MOCK)
 
 
 @pytest.fixture(scope='module')
@@ -64,7 +65,7 @@ def test_buildarch_runs_mock_as_upstream(env):
     assert admin.downloadTaskOutput(task_id, 'mock_config.log').decode() == text
     logs = set(os.path.basename(p) for p in result['logs'])
     assert {'mock_config.log', 'mock_output.log', 'root.log', 'build.log',
-            'state.log'} <= logs
+            'state.log', 'build.log-ts.log', 'mock_output.log-ts.log'} <= logs
     assert broot['state'] == koji.BR_STATES['EXPIRED']
     names = set(r['name'] for r in admin.getBuildrootListing(broot['id']))
     assert {'bash', 'gcc', 'make', 'rpm-build'} <= names

@@ -153,7 +153,41 @@ def test_log_watcher_streams_growth_and_renames_duplicates(tmp_path):
         fo.write('two\n')
     second.write_text('other\n')
     watcher.poll()
-    assert sorted(watcher.names()) == ['root.DUP01.log', 'root.log']
+    assert sorted(watcher.names()) == ['root.DUP00.log', 'root.log']
     watcher.close()
     assert session.files[('tasks/1/1', 'root.log')].getvalue() == b'one\ntwo\n'
-    assert session.files[('tasks/1/1', 'root.DUP01.log')].getvalue() == b'other\n'
+    assert session.files[('tasks/1/1', 'root.DUP00.log')].getvalue() == b'other\n'
+
+
+def test_log_watcher_timestamp_companions(tmp_path):
+    (tmp_path / 'result').mkdir()
+    log = tmp_path / 'result' / 'build.log'
+    log.write_text('12345\n')
+    session = UploadSession()
+    watcher = LogWatcher(session, 'tasks/2/2', [str(tmp_path / 'result' / '*.log')],
+                         ts_dir=str(tmp_path / 'work'))
+    watcher.poll()
+    watcher.poll()
+    with open(log, 'a') as fo:
+        fo.write('more\n')
+    watcher.poll()
+    assert sorted(watcher.names()) == ['build.log', 'build.log-ts.log']
+    watcher.close()
+    lines = session.files[('tasks/2/2', 'build.log-ts.log')].getvalue().decode().splitlines()
+    # a start line, then one line per growth (none for the poll that saw nothing new)
+    assert [int(line.split()[1]) for line in lines] == [0, 6, 11]
+    assert all(line.split()[0].isdigit() for line in lines)
+
+
+def test_log_watcher_rereads_a_rewritten_log(tmp_path):
+    log = tmp_path / 'state.log'
+    log.write_text('first version, long\n')
+    session = UploadSession()
+    watcher = LogWatcher(session, 'tasks/3/3', [str(tmp_path / '*.log')])
+    watcher.poll()
+    replacement = tmp_path / 'new'
+    replacement.write_text('second\n')
+    os.rename(replacement, log)
+    watcher.poll()
+    watcher.close()
+    assert session.files[('tasks/3/3', 'state.log')].getvalue().startswith(b'second\n')
