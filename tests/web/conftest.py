@@ -111,6 +111,9 @@ class WebServer(hubfix.HubServer):
         opts = super().hub_options()
         opts['ProxyDNs'] = 'CN=%s,O=Koji Test' % WEB_DN_CN
         opts['CheckClientIP'] = False
+        # the escaping tests name objects `<script>...`
+        opts['RegexNameInternal'] = ''
+        opts['RegexUserName'] = ''
         return opts
 
     def command(self):

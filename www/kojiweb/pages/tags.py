@@ -1,1 +1,66 @@
-"""(in progress)"""
+"""The tags list and one tag's page (taginfo), deleted tags included."""
+import koji
+
+from kojiweb import paging
+
+from . import page
+from .packages import _lookup
+
+MAX_DEPTH = 7
+
+
+@page
+def tags(req, start=None, order=None, childID=None):
+    server = req.server
+    values = {'childID': childID, 'child': None}
+    if childID:
+        values['child'] = server.getTag(_lookup(childID), strict=True)
+    paging.paginate_method(server, values, 'listTags', start=start, order=order,
+                           default_order='name', data_name='tags')
+    return req.render('tags.chtml', values, 'Tags', 'tagsTab')
+
+
+@page
+def taginfo(req, tagID, all='0', packageOrder='package_name', packageStart=None,
+            buildOrder='-completion_time', buildStart=None, childID=None):
+    server = req.server
+    tag = server.getTag(_lookup(tagID), strict=True, event='auto')
+    values = {'tag': tag}
+    if tag.get('revoke_event'):
+        values['delete_ts'] = server.getEvent(tag['revoke_event'])['ts']
+        return req.render('taginfo_deleted.chtml', values, 'Tag Info', 'tagsTab')
+    mc = server.multicall()
+    npkgs = mc.countAndFilterResults('listPackages', tagID=tag['id'], inherited=True,
+                                     with_blocked=False, filterOpts={'limit': 0})
+    npkgs_all = mc.countAndFilterResults('listPackages', tagID=tag['id'], inherited=True,
+                                         filterOpts={'limit': 0})
+    nbuilds = mc.countAndFilterResults('listTagged', tag['id'], inherit=True,
+                                       filterOpts={'limit': 0})
+    inheritance = mc.getFullInheritance(tag['id'])
+    src_targets = mc.getBuildTargets(buildTagID=tag['id'])
+    dest_targets = mc.getBuildTargets(destTagID=tag['id'])
+    repo = mc.getRepo(tag['id'], state=koji.REPO_READY)
+    ext_repos = mc.getExternalRepoList(tag['id'])
+    perms = mc.getAllPerms()
+    mc.call_all(strict=True)
+    values['numPackages'] = npkgs.result[0]
+    values['numPackagesBlocked'] = npkgs_all.result[0]
+    values['numBuilds'] = nbuilds.result[0]
+    show_all = all == '1'
+    rows = []
+    for link in inheritance.result:
+        if not show_all and link['currdepth'] > MAX_DEPTH:
+            continue
+        rows.append(link)
+    values['inheritance'] = rows
+    values['truncated'] = len(rows) < len(inheritance.result)
+    values['all'] = show_all
+    values['srcTargets'] = src_targets.result
+    values['destTargets'] = dest_targets.result
+    values['repo'] = repo.result
+    values['external_repos'] = ext_repos.result
+    permnames = {p['id']: p['name'] for p in perms.result}
+    values['permName'] = permnames.get(tag['perm_id']) if tag['perm_id'] else None
+    values['child'] = server.getTag(_lookup(childID), strict=True) if childID else None
+    values['extra'] = sorted((tag.get('extra') or {}).items())
+    return req.render('taginfo.chtml', values, 'Tag Info', 'tagsTab')

@@ -1,1 +1,38 @@
-"""(in progress)"""
+"""The users list and one user's page (userinfo)."""
+import koji
+
+from kojiweb import paging
+
+from . import page
+from .builds import _prefix
+from .packages import _lookup
+
+
+@page
+def users(req, order='name', start=None, prefix=None):
+    server = req.server
+    prefix = _prefix(prefix)
+    values = {'prefix': prefix, 'prefixes': '0123456789abcdefghijklmnopqrstuvwxyz'}
+    paging.paginate_method(server, values, 'listUsers', kw={'prefix': prefix}, start=start,
+                           order=order, default_order='name', data_name='users')
+    return req.render('users.chtml', values, 'Users', 'usersTab')
+
+
+@page
+def userinfo(req, userID, packageOrder='package_name', packageStart=None,
+             buildOrder='-completion_time', buildStart=None):
+    server = req.server
+    user = server.getUser(_lookup(userID), strict=True)
+    values = {'user': user, 'userStatus': koji.USER_STATUS[user['status']].lower()}
+    values['taskCount'] = server.listTasks(opts={'owner': user['id'], 'parent': None},
+                                           queryOpts={'countOnly': True})
+    paging.paginate_results(server, values, 'listPackages',
+                            kw={'userID': user['id'], 'with_dups': True},
+                            start=packageStart, order=packageOrder,
+                            default_order='package_name', data_name='packages',
+                            prefix='package', page_size=10)
+    paging.paginate_method(server, values, 'listBuilds', kw={'userID': user['id']},
+                           start=buildStart, order=buildOrder,
+                           default_order='-completion_time', data_name='builds',
+                           prefix='build', page_size=10)
+    return req.render('userinfo.chtml', values, 'User Info', 'usersTab')

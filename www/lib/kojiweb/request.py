@@ -166,6 +166,7 @@ class Request(object):
             'tok': self.token_param,
             'P': self.pager,
             'sortlink': self.sortlink,
+            'link': self.link,
             'isAdmin': self.is_admin(),
             'extraNav': self._local_snippet('extra-nav.html'),
             'extraFooter': self._local_snippet('extra-footer.html'),
