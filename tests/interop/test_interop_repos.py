@@ -197,11 +197,15 @@ def test_request_and_regen_repo(clients, hub, hub_server):
         out.append(w.run('request-repo', tag))
         out.append(w.run('request-repo', tag, '--wait'))
         out.append(w.run('regen-repo', tag, '--wait'))
+        out.append(w.run('wait-repo', '--request', tag, '-v'))
+        out.append(w.run('wait-repo', '--request', tag, '--quiet'))
         return [masked(res) for res in out]
     results = twin(clients, script, usage_extra=True)
     assert results[0][1].startswith('Got request: N\n')
-    assert results[-1][1] == ('Got repo N\nRepo info: %s/koji/repoinfo?repoID=N\n'
+    assert results[-3][1] == ('Got repo N\nRepo info: %s/koji/repoinfo?repoID=N\n'
                               % clients.hub.base_url)
+    assert results[-2][1].endswith('Got repo N\nRepo info: %s/koji/repoinfo?repoID=N\n'
+                                   % clients.hub.base_url)
 
 
 def test_wait_repo_request(clients, hub, hub_server):
