@@ -1,0 +1,181 @@
+"""koji-shadow between two real hubs on this machine (two databases, two topdirs, each
+served over HTTP): the builds of a tag on the remote hub appear on the local one."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+import koji
+from tests.fixtures import db as dbfix
+from tests.fixtures.hub import HubServer, _ensure_dsn_user, _make_topdir, add_admin_user, \
+    find_express
+from tests.integration.test_tasks_http import client
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SHADOW = os.path.join(ROOT, 'util', 'koji-shadow')
+TAG = 'dist-f1'
+
+HELP_OPTIONS = (
+    '--config-file', '--keytab', '--principal', '--runas', '--user', '--password',
+    '--noauth', '--test', '--debug', '--first-one', '--debug-xmlrpc', '--skip-main',
+    '--max-jobs', '--build', '--server', '--remote', '--prefer-new', '--import-noarch-only',
+    '--import-noarch', '--link-imports', '--remote-topurl', '--workpath', '--auth-cert',
+    '--serverca', '--rules', '--rules-greylist', '--rules-blacklist', '--rules-ignorelist',
+    '--rules-excludelist', '--rules-includelist', '--rules-protectlist', '--tag-build',
+    '--logfile', '--arches', '--priority')
+
+
+@pytest.fixture(scope='module')
+def local_hub(hub_server, tmp_path_factory):
+    """A second, independent hub: its own database and topdir."""
+    if not find_express():
+        pytest.skip('mod_wsgi-express is not installed')
+    workdir = str(tmp_path_factory.mktemp('localhub'))
+    dbname, dsn = dbfix.create_test_db(prefix='kojilocal')
+    server = None
+    try:
+        dsn = _ensure_dsn_user(dsn)
+        password = add_admin_user(dsn)
+        topdir = os.path.join(workdir, 'koji')
+        _make_topdir(topdir)
+        server = HubServer(workdir, dbname, dsn, topdir, admin_password=password, name='local')
+        server.runas.chown_tree(topdir)
+        server.start()
+        yield server
+    finally:
+        if server is not None:
+            server.stop()
+        dbfix.drop_test_db(dbname)
+
+
+def login(server):
+    session = client(server, server.admin_user, server.admin_password)
+    session.login()
+    return session
+
+
+@pytest.fixture(scope='module')
+def remote(hub_server, rpm_builds):
+    """The remote hub with tag dist-f1: a noarch build, an arch build, two empty ones."""
+    session = login(hub_server)
+    session.createTag(TAG)
+    for build in (rpm_builds.noarch, rpm_builds.arch):
+        for path in [build.srpm] + list(build.rpms):
+            serverdir = 'shadow-src/%s' % os.path.basename(path)
+            session.uploadWrapper(path, serverdir)
+            session.importRPM(serverdir, os.path.basename(path))
+        session.packageListAdd(TAG, build.name, owner='kojiadmin')
+        session.tagBuildBypass(TAG, build.nvr)
+    for name in ('ignoreme', 'blockme'):
+        build_id = session.createEmptyBuild(name, '1', '1', None)
+        session.packageListAdd(TAG, name, owner='kojiadmin')
+        session.tagBuildBypass(TAG, build_id)
+    yield session
+    session.logout()
+
+
+@pytest.fixture(scope='module')
+def local(local_hub, rpm_builds):
+    session = login(local_hub)
+    session.createTag(TAG)
+    session.packageListAdd(TAG, rpm_builds.noarch.name, owner='kojiadmin')
+    yield session
+    session.logout()
+
+
+@pytest.fixture
+def shadow(hub_server, local_hub, tmp_path):
+    def run(*args):
+        conf = tmp_path / 'koji-shadow.conf'
+        conf.write_text(
+            '[main]\nserver = %s\nremote = %s\nuser = %s\npassword = %s\n'
+            'remote_topurl = %s\nworkpath = %s\nimport_noarch_only = true\n'
+            '[rules]\nignorelist = ignore*\nblacklist = blockme-*\n'
+            % (local_hub.url, hub_server.url, local_hub.admin_user,
+               local_hub.admin_password, hub_server.topurl, tmp_path / 'work'))
+        return subprocess.run([sys.executable, SHADOW, '-c', str(conf)] + list(args),
+                              capture_output=True, text=True, timeout=300)
+    return run
+
+
+def rpm_names(session, nvr):
+    build = session.getBuild(nvr)
+    if not build:
+        return []
+    return sorted('%(name)s.%(arch)s' % r for r in session.listRPMs(build['id']))
+
+
+def test_help_lists_every_option():
+    res = subprocess.run([sys.executable, SHADOW, '--help'], capture_output=True, text=True)
+    assert res.returncode == 0
+    for opt in HELP_OPTIONS:
+        assert opt in res.stdout, opt
+    assert '--auth-ca' not in res.stdout
+
+
+def test_config_is_required():
+    res = subprocess.run([sys.executable, SHADOW, TAG], capture_output=True, text=True)
+    assert res.returncode == 2 and '-c' in res.stderr
+
+
+def test_test_mode_imports_nothing(shadow, remote, local, rpm_builds):
+    res = shadow('--test', TAG)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert 'Working on tag %s' % TAG in res.stdout
+    assert 'Skipping import of %s (test mode)' % rpm_builds.noarch.nvr in res.stdout
+    assert local.getBuild(rpm_builds.noarch.nvr) is None
+
+
+def test_import_resumes_after_a_failure(shadow, remote, local, hub_server, local_hub,
+                                        rpm_builds):
+    noarch = rpm_builds.noarch
+    info = remote.getBuild(noarch.nvr)
+    binary = [r for r in remote.listRPMs(info['id']) if r['arch'] == 'noarch'][0]
+    path = os.path.join(koji.PathInfo(hub_server.topdir).build(info),
+                        koji.PathInfo(hub_server.topdir).rpm(binary))
+    assert os.path.exists(path)
+    os.rename(path, path + '.hidden')
+    try:
+        res = shadow(TAG)
+    finally:
+        os.rename(path + '.hidden', path)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert 'Error: import of %s failed' % noarch.nvr in res.stdout
+    # the srpm made it, the binary did not
+    assert rpm_names(local, noarch.nvr) == ['%s.src' % noarch.name]
+
+    res = shadow('--tag-build', TAG)
+    assert res.returncode == 0, res.stdout + res.stderr
+    out = res.stdout
+    assert 'Ignored Build: ignoreme-1-1' in out
+    assert 'Blocked build blockme-1-1' in out
+    assert 'Skipping archful build: %s' % rpm_builds.arch.nvr in out
+    assert 'tagged %s to %s' % (noarch.nvr, TAG) in out
+    assert rpm_names(local, noarch.nvr) == ['%s.noarch' % noarch.name, '%s.src' % noarch.name]
+    local_build = local.getBuild(noarch.nvr)
+    assert local_build['state'] == koji.BUILD_STATES['COMPLETE']
+    assert [b['nvr'] for b in local.listTagged(TAG)] == [noarch.nvr]
+    assert local.getBuild(rpm_builds.arch.nvr) is None
+    assert local.getBuild('ignoreme-1-1') is None and local.getBuild('blockme-1-1') is None
+
+    # the files came over the wire from the remote topurl into the local topdir
+    local_paths = koji.PathInfo(local_hub.topdir)
+    assert os.path.isfile(os.path.join(local_paths.build(local_build),
+                                       local_paths.rpm(binary)))
+
+    # nothing left to do: a third run finds the build in common
+    res = shadow(TAG)
+    assert res.returncode == 0
+    assert 'Common build %s' % noarch.nvr in res.stdout
+    assert 'Downloading' not in res.stdout
+    assert rpm_names(local, noarch.nvr) == ['%s.noarch' % noarch.name, '%s.src' % noarch.name]
+
+
+def test_single_build_and_unknown_tag(shadow, remote, local, rpm_builds):
+    res = shadow('--build', rpm_builds.arch.nvr)
+    assert res.returncode == 0, res.stderr
+    assert 'Skipping archful build: %s' % rpm_builds.arch.nvr in res.stdout
+    res = shadow('no-such-tag')
+    assert res.returncode == 1
+    assert 'no-such-tag' in res.stderr
