@@ -106,6 +106,8 @@ def test_maven_host_call_checks_the_host_first(hub_server):
     ('count', [['listTags']], {}),
     ('repo.query', [[['id', '=', 1]]], {'fields': 2.5}),
     ('queryHistory', [], {'tables': True}),
+    ('queryHistory', [], {'queryOpts': True}),
+    ('getChangelogEntries', [], {'taskID': {'a': 1}, 'filepath': 'x'}),
 ])
 def test_bad_arguments_anonymous(hub_server, admin, method, args, kwargs):
     raw_post(hub_server.url, body('createTag', ['robust-tag']), headers=admin())
@@ -125,6 +127,7 @@ def test_bad_arguments_anonymous(hub_server, admin, method, args, kwargs):
     ('listArchives', [], {'type': []}),
     ('getArchiveType', [{'x': 1}], {}),
     ('uploadFile', ['up', 'a', 1, None, 0, {}], {}),
+    ('mergeScratch', [[1]], {}),
 ])
 def test_bad_arguments_admin(hub_server, admin, method, args, kwargs):
     raw_post(hub_server.url, body('addHost', ['robust-host2', ['x86_64']]), headers=admin())

@@ -110,7 +110,8 @@ def _check_build(build, srpm, task_params, tasks, task_id):
 
 def merge_scratch(task_id):
     """Import a scratch build task's arch rpms into the existing build; returns its id."""
-    from ..tasks.tasks import get_task_info
+    from ..tasks.tasks import _task_id, get_task_info
+    task_id = _task_id(task_id)
     try:
         task_info = get_task_info(task_id, request=True, strict=True)
     except koji.GenericError:

@@ -46,6 +46,15 @@ def _strings(name):
     return check
 
 
+def _check_task_ref(value):
+    """A task id: an int, or its decimal text (old clients send big ids as strings)."""
+    if value is None or isinstance(value, str) and value.lstrip('-').isdigit():
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise koji.ParameterError('Invalid type for taskID: %s, expected an integer'
+                                  % _type_name(value))
+
+
 def _check_clauses(value):
     """QueryView clauses: a list of [field, value] or [field, op, value] lists."""
     if value is None:
@@ -74,11 +83,16 @@ PARAM_CHECKS = {
     'fields': _strings('fields'),
     'tables': _strings('tables'),
     'clauses': _check_clauses,
+    'taskID': _check_task_ref,
 }
 
 
 def param_checks(func):
-    """(signature, {name: check}) for func's parameters in PARAM_CHECKS, else None."""
+    """(signature, {name: check}, **kwargs name) for func, else None (nothing to check).
+
+    Keyword arguments a call takes through ``**kwargs`` (editTag2, queryHistory, ...) are
+    checked by the same table.
+    """
     try:
         sig = inspect.signature(func)
     except (TypeError, ValueError):
@@ -87,12 +101,16 @@ def param_checks(func):
     if 'clauses' in checks and 'opts' in sig.parameters:
         # the QueryView calls (repo.query, scheduler.*) name their queryOpts "opts"
         checks['opts'] = check_query_opts
-    return (sig, checks) if checks else None
+    varkw = [p.name for p in sig.parameters.values() if p.kind == p.VAR_KEYWORD]
+    varkw = varkw[0] if varkw else None
+    return (sig, checks, varkw) if checks or varkw else None
 
 
 def check_arguments(found, args, kwargs):
     """Run the shared checks on the arguments bound to those parameters."""
-    sig, checks = found
+    sig, checks, varkw = found
+    if varkw is not None and not kwargs and not checks:
+        return
     try:
         bound = sig.bind(*args, **kwargs)
     except TypeError:
@@ -101,6 +119,9 @@ def check_arguments(found, args, kwargs):
     for name, check in checks.items():
         if name in bound.arguments:
             check(bound.arguments[name])
+    for name, value in bound.arguments.get(varkw, {}).items() if varkw else ():
+        if name in PARAM_CHECKS:
+            PARAM_CHECKS[name](value)
 
 
 # `extra` values are stored as JSON and sent back whole by every read of their object;
