@@ -7,7 +7,9 @@ the web UI), ``https_url``, ``certs`` (paths), ``get(path, **kw)`` (requests), `
 session logged in as admin).
 """
 import os
+import shutil
 import subprocess
+import tempfile
 
 import pytest
 import requests
@@ -76,7 +78,8 @@ class WebServer(hubfix.HubServer):
         return 'https://127.0.0.1:%d' % self.https_port
 
     def web_options(self):
-        opts = {'SiteName': 'kojitest', 'KojiHubURL': self.url, 'KojiFilesURL': self.topurl,
+        opts = {'SiteName': 'kojitest', 'KojiHubURL': self.https_base + '/kojihub',
+                'KojiFilesURL': self.topurl,
                 'WebAuthType': 'ssl', 'WebCert': self.certs['kojiweb'],
                 'KojiHubCA': self.certs['ca'], 'Secret': 'test-secret',
                 'LoginTimeout': 72, 'LibPath': os.path.join(self.workdir, 'nolib')}
@@ -129,7 +132,8 @@ class WebServer(hubfix.HubServer):
     def start(self):
         self.write_web_conf()
         os.makedirs(os.path.join(self.workdir, 'web.conf.d'), exist_ok=True)
-        self.runas.chown_tree(os.path.dirname(self.certs['ca']))
+        certdir = os.path.dirname(self.certs['ca'])
+        self.runas.chown_tree(certdir)
         super().start()
 
 
@@ -154,7 +158,7 @@ class Web(object):
 
     def login(self, cert='alice'):
         """Log in through /koji/login with a client cert; returns the cookie value."""
-        resp = requests.get(self.https_url + '/login', verify=False, timeout=60,
+        resp = requests.get(self.https_url + '/login', verify=self.certs['ca'], timeout=60,
                             cert=(self.certs[cert + '_crt'], self.certs[cert + '_key']),
                             allow_redirects=False)
         assert resp.status_code == 302, resp.text[:2000]
@@ -166,7 +170,10 @@ def web(template_db, tmp_path_factory):
     if not hubfix.find_express():
         pytest.skip('mod_wsgi-express is not installed')
     workdir = str(tmp_path_factory.mktemp('web'))
-    certs = make_certs(os.path.join(workdir, 'certs'))
+    # the web checks its cert with access(2), which ignores the capability the test httpd
+    # keeps: the certs live in a folder of their own that Apache's account owns
+    certdir = tempfile.mkdtemp(prefix='kojiweb-certs-')
+    certs = make_certs(certdir)
     dbname, dsn = dbfix.create_test_db(prefix='kojiweb')
     server = None
     try:
@@ -183,3 +190,4 @@ def web(template_db, tmp_path_factory):
         if server is not None:
             server.stop()
         dbfix.drop_test_db(dbname)
+        shutil.rmtree(certdir, ignore_errors=True)
