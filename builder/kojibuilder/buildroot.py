@@ -45,17 +45,23 @@ class BuildRoot(object):
         if not repo_id:
             raise koji.BuildrootError('A repo id must be provided')
         repo = session.repoInfo(repo_id, strict=True)
-        state = koji.REPO_STATES[repo['state']]
-        if state == 'EXPIRED':
-            self.logger.info('Using expired repo %(id)s of %(tag_name)s', repo)
-        elif state != 'READY':
-            raise koji.BuildrootError('Repo %s is not ready (state: %s)' % (repo_id, state))
         self.repo_info = repo
         self.repoid = repo['id']
         self.event_id = repo['create_event']
-        self.tag_id = repo['tag_id']
-        self.tag_name = repo['tag_name']
-        self.config = session.getBuildConfig(self.tag_id, event=self.event_id)
+        self.config = session.getBuildConfig(tag, event=self.event_id)
+        if not self.config:
+            raise koji.BuildrootError('Could not get config info for tag: %s' % tag)
+        self.tag_id = self.config['id']
+        self.tag_name = self.config['name']
+        if self.tag_id != repo['tag_id']:
+            raise koji.BuildrootError('tag/repo mismatch: %s vs %s'
+                                      % (self.tag_name, repo['tag_name']))
+        state = koji.REPO_STATES[repo['state']]
+        if state == 'EXPIRED':
+            # still intact, only not current
+            self.logger.info('Requested repo (%i) is no longer current', repo_id)
+        elif state != 'READY':
+            raise koji.BuildrootError('Requested repo (%i) is %s' % (repo_id, state))
         self.br_arch = koji.canonArch(arch)
         self.target_arch = target_arch(arch)
         self.install_group = install_group
