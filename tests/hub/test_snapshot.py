@@ -88,7 +88,7 @@ def test_snapshot_copies_everything(env, taskenv):
     assert group_view('snap') == group_view('leaf')
     assert group_view('snap')['build'] == (False, 'the buildroot',
                                            [('gcc', False), ('make', True)], [])
-    with pytest.raises(koji.GenericError, match='already exists'):
+    with pytest.raises(koji.GenericError, match='^Target tag already exists$'):
         api.snapshotTag('leaf', 'snap')
 
 
@@ -102,7 +102,8 @@ def test_snapshot_options(env, taskenv):
     api.snapshotTag('leaf', 'own', inherit_builds=False)
     assert nvrs('own') == ['qux-1-1']
     taskenv.act('tadmin')
-    with pytest.raises(koji.ParameterError):
+    with pytest.raises(koji.ParameterError,
+                       match="^builds can't be used without pkgs in snapshotTag$"):
         api.snapshotTag('leaf', 'nopkgs', pkgs=False)
     with pytest.raises(koji.GenericError):
         api.snapshotTag('nosuchtag', 'x')
@@ -154,8 +155,12 @@ def test_modify_and_remove(env, taskenv):
 def test_modify_locked_and_perms(env, taskenv):
     tags.create_tag('locked', locked=True)
     taskenv.act('tadmin')
-    with pytest.raises(koji.GenericError, match='locked'):
+    with pytest.raises(koji.GenericError,
+                       match='^Source or destination tag is locked, use force to copy$'):
         api.snapshotTagModify('leaf', 'locked')
+    with pytest.raises(koji.GenericError, match='^Source tag is locked, use force to copy$'):
+        api.snapshotTag('locked', 'fromlocked')
+    api.snapshotTag('locked', 'fromlocked', force=True, pkgs=False, builds=False)
     api.snapshotTagModify('leaf', 'locked', force=True, config=False)
     assert sorted(nvrs('locked')) == ['foo-2-1', 'qux-1-1']
     taskenv.act('alice')

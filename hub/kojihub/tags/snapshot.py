@@ -123,7 +123,7 @@ def _wanted_groups(src_id, event):
 
 def _check_args(builds, pkgs, event):
     if builds and not pkgs:
-        raise koji.ParameterError('builds can only be snapshotted together with pkgs')
+        raise koji.ParameterError("builds can't be used without pkgs in snapshotTag")
     if event is not None and (isinstance(event, bool) or not isinstance(event, int)):
         raise koji.ParameterError('Invalid event: %r' % (event,))
 
@@ -199,11 +199,13 @@ def snapshot_tag(src, dst, config=True, pkgs=True, builds=True, groups=True,
     """snapshotTag: a new tag holding what src shows (no inheritance copied)."""
     context.session.assertPerm('tag')
     _check_args(builds, pkgs, event)
+    if get_tag(dst) is not None:
+        raise koji.GenericError('Target tag already exists')
     srcinfo = get_tag(src, strict=True, event=event)
+    if srcinfo['locked'] and not force:
+        raise koji.GenericError('Source tag is locked, use force to copy')
     if not isinstance(dst, str):
         raise koji.ParameterError('dst must be the name of the new tag')
-    if get_tag(dst) is not None:
-        raise koji.GenericError('Target tag %s already exists' % dst)
     opts = {}
     if config:
         opts = {'arches': srcinfo['arches'], 'perm': srcinfo['perm_id'],
@@ -225,10 +227,8 @@ def snapshot_tag_modify(src, dst, config=True, pkgs=True, builds=True, groups=Tr
     _check_args(builds, pkgs, event)
     srcinfo = get_tag(src, strict=True, event=event)
     dstinfo = get_tag(dst, strict=True)
-    if srcinfo['id'] == dstinfo['id']:
-        raise koji.GenericError('Source and target tag are the same: %s' % dstinfo['name'])
-    if dstinfo['locked'] and not force:
-        raise koji.GenericError('Target tag %s is locked' % dstinfo['name'])
+    if (srcinfo['locked'] or dstinfo['locked']) and not force:
+        raise koji.GenericError('Source or destination tag is locked, use force to copy')
     _snapshot(srcinfo, dstinfo, config, pkgs, builds, groups, latest_only, inherit_builds,
               event, remove=bool(remove))
     return None
