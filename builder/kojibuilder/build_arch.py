@@ -3,6 +3,8 @@
 Also BaseBuildTask, the host check every buildroot-making task shares: a host none of
 whose arches the build tag has refuses the task before opening it.
 """
+import hashlib
+import json
 import os
 
 import koji
@@ -50,6 +52,23 @@ def weight_for(avg_duration):
     if not avg_duration or avg_duration < 0:
         return BASE_WEIGHT
     return BASE_WEIGHT + min(MAX_EXTRA_WEIGHT, avg_duration / SECONDS_PER_WEIGHT)
+
+
+# what must agree between the copies of a noarch rpm built on several arches: not sizes,
+# digests or times (upstream's rpmdiff ignores S5TN)
+NOARCH_FACTS = ['name', 'version', 'release', 'epoch', 'arch', 'summary', 'description',
+                'group', 'license', 'url', 'prein', 'postin', 'preun', 'postun', 'pretrans',
+                'posttrans', 'filenames', 'filemodes', 'fileusername', 'filegroupname',
+                'filelinktos', 'fileflags']
+for _dep in ('require', 'provide', 'conflict', 'obsolete'):
+    NOARCH_FACTS += [_dep + 'name', _dep + 'version', _dep + 'flags']
+
+
+def noarch_hash(path):
+    """A digest of a noarch rpm's comparable facts; equal digests need no rpmdiff."""
+    facts = koji.get_header_fields(path, NOARCH_FACTS)
+    text = json.dumps(facts, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode('utf-8')).hexdigest()
 
 
 def srpm_sanity_checks(path):
@@ -105,6 +124,15 @@ class BuildArchTask(BaseBuildTask):
         rpms = [p for p in broot.results('.rpm') if not p.endswith('.src.rpm')]
         srpms = broot.results('.src.rpm')
         uploadpath = self.getUploadDir()
+        noarch = [p for p in rpms if p.endswith('.noarch.rpm')]
+        if noarch:
+            # the hub compares noarch copies from several arches through these
+            hashes = {str(self.id): dict((os.path.basename(p), noarch_hash(p))
+                                         for p in noarch)}
+            path = os.path.join(self.workdir, 'noarch_rpmdiff.json')
+            koji.dump_json(path, hashes, indent=2, sort_keys=True)
+            self.uploadFile(path)
+            broot.logs.add('noarch_rpmdiff.json')
         for path in rpms:
             self.uploadFile(path)
         if keep_srpm:

@@ -5,6 +5,7 @@ from a stub distribution (tests/fixtures/stubrepo.py) linked as an external repo
 buildroot is filled by dnf --installroot and the package compiled by the host's gcc
 through rpmbuild, which checks BuildRequires against the buildroot's rpm database.
 """
+import json
 import os
 import shutil
 import subprocess
@@ -352,6 +353,11 @@ def test_noarch_package_builds_in_a_host_arch_root(env):
                                                  {'repo_id': env['repo']['id']}])
     result = _result(env, task_id)
     assert [os.path.basename(p) for p in result['rpms']] == ['bt-noarch-1.0-1.noarch.rpm']
+    # the digest the hub uses to compare noarch copies from several arches
+    assert '%s/noarch_rpmdiff.json' % koji.pathinfo.taskrelpath(task_id) in result['logs']
+    hashes = json.loads(admin.downloadTaskOutput(task_id, 'noarch_rpmdiff.json'))
+    assert list(hashes) == [str(task_id)]
+    assert list(hashes[str(task_id)]) == ['bt-noarch-1.0-1.noarch.rpm']
     broot = admin.getBuildroot(result['brootid'])
     assert broot['arch'] == 'x86_64'
 

@@ -128,3 +128,13 @@ def test_find_spec(tmp_path):
         find_spec(str(src))
     assert str(exc.value).startswith('Multiple spec files found but none is matching SCM '
                                      'checkout dir name: ')
+
+
+def test_noarch_hash_follows_content_not_build(tmp_path):
+    from tests.cli.rpmkit import build_kit
+    from kojibuilder.build_arch import noarch_hash
+    first = build_kit(tmp_path / 'a', 'nh-pkg', description='same')
+    again = build_kit(tmp_path / 'b', 'nh-pkg', description='same')
+    other = build_kit(tmp_path / 'c', 'nh-pkg', description='different')
+    assert noarch_hash(first.rpms[0]) == noarch_hash(again.rpms[0])
+    assert noarch_hash(first.rpms[0]) != noarch_hash(other.rpms[0])
