@@ -5,8 +5,10 @@ Tag and build ages are set by moving the time of the events that created the row
 """
 import fcntl
 import os
+import socketserver
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -271,3 +273,79 @@ def test_purge_deletes_untagged_builds(gc, world, hub_server):
     assert admin.getBuild(ids[1])['state'] == koji.BUILD_STATES['DELETED']
     assert admin.getBuild(ids[0])['state'] == koji.BUILD_STATES['COMPLETE']
     assert admin.getBuild(ids[2])['state'] == koji.BUILD_STATES['COMPLETE']
+
+
+class _SMTPHandler(socketserver.StreamRequestHandler):
+    """Just enough SMTP to take one message: envelope and data go to server.messages."""
+
+    def reply(self, text):
+        self.wfile.write(text.encode() + b'\r\n')
+
+    def handle(self):
+        envelope = {'rcpt': [], 'data': ''}
+        self.reply('220 test')
+        while True:
+            line = self.rfile.readline().decode()
+            if not line:
+                return
+            verb = line[:4].upper()
+            if verb in ('HELO', 'EHLO'):
+                self.reply('250 test')
+            elif verb == 'MAIL':
+                envelope['from'] = line.strip()
+                self.reply('250 ok')
+            elif verb == 'RCPT':
+                envelope['rcpt'].append(line.split(':', 1)[1].strip().strip('<>'))
+                self.reply('250 ok')
+            elif verb == 'DATA':
+                self.reply('354 go')
+                body = []
+                while True:
+                    data = self.rfile.readline().decode()
+                    if data in ('.\r\n', ''):
+                        break
+                    body.append(data)
+                envelope['data'] = ''.join(body)
+                self.server.messages.append(envelope)
+                self.reply('250 ok')
+            elif verb == 'QUIT':
+                self.reply('221 bye')
+                return
+            else:
+                self.reply('250 ok')
+
+
+@pytest.fixture
+def smtp():
+    server = socketserver.ThreadingTCPServer(('127.0.0.1', 0), _SMTPHandler)
+    server.messages = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_trash_sends_the_warning_notice(gc, world, hub_server, smtp):
+    admin = world
+    build_id = make_build(admin, 'mailme', '1', '1')
+    age_build(hub_server, build_id, 10)  # past the default delay of 5 days
+    host = '127.0.0.1:%d' % smtp.server_address[1]
+    out = ok(gc('--action', 'trash', '--pkg', 'mailme', '--smtp-host', host,
+                '--cc-addr', 'cc@example.com', '--bcc-addr', 'bcc@example.com',
+                main_extra='email_domain = example.org\n'))
+    assert 'Adding build to trash list: mailme-1-1' in out
+    assert 'FAILED' not in out
+    assert len(smtp.messages) == 1
+    msg = smtp.messages[0]
+    assert sorted(msg['rcpt']) == ['bcc@example.com', 'cc@example.com',
+                                   'kojiadmin@example.org']
+    assert 'Subject: 1 build marked for deletion' in msg['data']
+    assert 'Cc: cc@example.com' in msg['data']
+    assert 'X-Koji-Builder: kojiadmin' in msg['data']
+    assert 'Build: mailme-1-1' in msg['data']
+    assert 'http://web.example/koji/buildinfo?buildID=%i' % build_id in msg['data']
+    assert [b['nvr'] for b in admin.listTagged('trashcan')
+            if b['name'] == 'mailme'] == ['mailme-1-1']
