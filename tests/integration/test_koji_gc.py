@@ -179,6 +179,10 @@ def test_bad_options(gc, world):
     res = gc('--trashcan-tag', 'no-such-can', '--action', 'trash')
     assert res.returncode == 1
     assert "Trashcan tag no-such-can doesn't exist" in res.stderr
+    res = gc('--noauth', '-s', 'http://127.0.0.1:9/kojihub')
+    assert res.returncode == 1 and 'Error: Unable to connect to server' in res.stderr
+    res = gc('--lock-file', '/nonexistent-dir/gc.lock')
+    assert res.returncode == 1 and 'cannot open lock file' in res.stderr
 
 
 def test_lock_held_by_another_run(gc, world):

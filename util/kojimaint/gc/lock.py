@@ -3,13 +3,18 @@ import fcntl
 import os
 import time
 
+from ..common import error
+
 WAIT = 10
 
 
 def acquire(options, on_busy_exit):
     """Return the locked descriptor; call on_busy_exit() if held and exit_on_lock is set."""
     while True:
-        fd = os.open(options.lock_file, os.O_CREAT | os.O_RDWR)
+        try:
+            fd = os.open(options.lock_file, os.O_CREAT | os.O_RDWR)
+        except OSError as exc:
+            error('Error: cannot open lock file %s: %s' % (options.lock_file, exc.strerror))
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return fd

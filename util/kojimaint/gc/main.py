@@ -1,6 +1,8 @@
 """koji-gc's entry point: options, policy check, login, lock, then the actions in order."""
 import sys
 
+import requests
+
 import koji
 from koji.policy import PolicySyntaxError
 
@@ -87,6 +89,9 @@ def main(argv=None):
         pass
     except SystemExit as exc:
         rv = exc.code if isinstance(exc.code, int) and exc.code else 1
+    except (koji.GenericError, requests.exceptions.RequestException) as exc:
+        sys.stderr.write('Error: %s\n' % exc)
+        rv = 1
     _logout(session)
     if not options.skip_main or rv:
         sys.exit(rv)
