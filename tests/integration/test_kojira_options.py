@@ -83,3 +83,21 @@ def test_no_credentials_is_fatal(tmp_path):
     assert res.returncode == 1
     assert res.stderr.splitlines()[-1] == ('No username/password/certificate supplied and '
                                            'Kerberos missing or not configured')
+
+
+def test_sample_config_file():
+    res = subprocess.run([sys.executable, KOJIRA, '-c', os.path.join(ROOT, 'util', 'kojira.conf'),
+                          '--show-config'], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    opts = ast.literal_eval(res.stdout)
+    assert (opts['server'], opts['topdir'], opts['logfile']) == (
+        'http://hub.example.com/kojihub', '/mnt/koji', '/var/log/kojira.log')
+    assert opts['user'] is None and opts['check_external_repos'] is True
+
+
+def test_systemd_unit_command():
+    with open(os.path.join(ROOT, 'util', 'kojira.service')) as fo:
+        unit = fo.read()
+    start = unit.split('ExecStart=', 1)[1].split('\nRestart')[0]
+    words = start.replace('\\\n', ' ').split()
+    assert words == ['/usr/sbin/kojira', '--fg', '--force-lock', '--verbose']
