@@ -127,7 +127,7 @@ class BuildBuilder(Builder):
             fo.write(self.extra_conf)
 
 
-def build_env(hub_server, tmp_path_factory, builder_class, host, prefix):
+def build_env(hub_server, tmp_path_factory, builder_class, host, prefix, hub_opts=None):
     """Hub, stub repo, a kojid and a build tag with a READY repo (a generator)."""
     methods = set(koji.ClientSession(hub_server.url).system.listMethods())
     missing = [m for m in REQUIRED_CALLS if m not in methods]
@@ -136,7 +136,7 @@ def build_env(hub_server, tmp_path_factory, builder_class, host, prefix):
     for tool in ('createrepo_c', 'mergerepo_c', 'rpmbuild', 'dnf'):
         if not shutil.which(tool):
             pytest.skip('%s is not installed' % tool)
-    hub_server.restart(HUB_OPTS)
+    hub_server.restart(hub_opts or HUB_OPTS)
     base = str(tmp_path_factory.mktemp(prefix))
     plugindir = os.path.join(base, 'plugins')
     os.makedirs(plugindir)

@@ -12,7 +12,7 @@ import pytest
 import koji
 from tests.integration.test_kojid_build import (BuildBuilder, _result, _run_task, build_env,
                                                 make_git_repo, make_srpm, upload_srpm)
-from tests.integration.test_kojid_repos import _repo_for
+from tests.integration.test_kojid_repos import HUB_OPTS, _repo_for
 
 HOST = 'kojid-mock.test'
 FAKE_MOCK = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -21,13 +21,19 @@ FAKE_MOCK = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file_
 
 class MockBuilder(BuildBuilder):
     backend = 'mock'
+    # allowed_scms first, then the hub's build_from_scm policy
     extra_conf = ('mockpath = %s\nallowed_scms = 127.0.0.1*:/*:no\nlog_timestamps = true\n'
-                  % FAKE_MOCK)
+                  'allowed_scms_use_policy = true\n' % FAKE_MOCK)
+
+
+POLICY = {'build_from_scm': 'match scm_repository */mk-denied.git :: deny refused by test\n'
+                            'all :: allow'}
 
 
 @pytest.fixture(scope='module')
 def env(hub_server, tmp_path_factory):
-    yield from build_env(hub_server, tmp_path_factory, MockBuilder, HOST, 'mk')
+    yield from build_env(hub_server, tmp_path_factory, MockBuilder, HOST, 'mk',
+                         hub_opts=dict(HUB_OPTS, policy=POLICY))
 
 
 def _calls(env, broot):
@@ -141,3 +147,17 @@ def test_srpm_from_scm_mock_lines(env):
     assert "config_opts['use_host_resolv'] = True\n" in text
     assert "config_opts['rpmbuild_networking'] = True\n" in text
     assert "config_opts['chroot_setup_cmd'] = 'install @srpm-build'\n" in text
+
+
+def test_build_from_scm_policy_denies(env):
+    commit = make_git_repo(env['gitroot'], 'mk-denied')
+    url = '%smk-denied.git#%s' % (env['git_url'], commit)
+    task_id, info = _run_task(env, 'buildSRPMFromSCM',
+                              [url, env['build_tag'], {'repo_id': env['repo']['id']}])
+    with pytest.raises(koji.BuildError) as exc:
+        env['admin'].getTaskResult(task_id)
+    host = env['git_url'].split('/')[2]
+    assert str(exc.value) == ('SCM: %s:/mk-denied.git is not allowed, reason: refused by test'
+                              % host)
+    # refused before any buildroot was made
+    assert env['admin'].listBuildroots(taskID=task_id) == []
