@@ -118,7 +118,7 @@ class RpmbuildBuildRoot(BuildRoot):
 
     def macros(self):
         """rpmbuild --define pairs: the mock config's macros for a build on the host."""
-        macros = {'_rpmfilename': '%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}.rpm',
+        macros = {'_rpmfilename': '%%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm',
                   'vendor': self.options.vendor, 'packager': self.options.packager,
                   'distribution': self.options.distribution}
         for key, value in (self.config.get('extra') or {}).items():
