@@ -93,8 +93,13 @@ def config_directory_contents(dir_name, strict=False):
 def read_config_files(config_files, raw=False):
     """Read files and directories (later ones win) into one parser.
 
-    Items are paths or ``(path, strict)`` pairs; a strict path must exist.
+    Items are paths or ``(path, strict)`` pairs; a strict path must exist.  A single
+    path or pair is taken as a list of one, as upstream's tools pass it.
     """
+    if isinstance(config_files, str) or (
+            isinstance(config_files, tuple) and len(config_files) == 2
+            and isinstance(config_files[1], bool)):
+        config_files = [config_files]
     if raw:
         parser = configparser.RawConfigParser()
     else:

@@ -165,3 +165,12 @@ def test_get_profile_module(home, tmp_path, monkeypatch):
     assert koji.pathinfo is not mod.pathinfo
     assert koji.get_profile_module('zz-prof') is mod
     assert os.path.basename(mod.__name__) == 'koji_profile_zz-prof'
+
+
+def test_read_config_files_takes_a_single_path(tmp_path):
+    conf = tmp_path / 'one.conf'
+    conf.write_text('[main]\nkey = value\n')
+    assert koji.read_config_files(str(conf)).get('main', 'key') == 'value'
+    assert koji.read_config_files((str(conf), True)).get('main', 'key') == 'value'
+    with pytest.raises(koji.ConfigurationError):
+        koji.read_config_files((str(tmp_path / 'missing.conf'), True))
