@@ -158,10 +158,10 @@ class RpmbuildBuildRoot(BuildRoot):
                       strict=strict)
         return self.run(cmd, os.path.join(self.resultdir(), 'root.log'), env=self._env())
 
-    def _fail(self, exc_class, what, code, logfile):
+    def _fail(self, exc_class, what, code, logfile, command=RPMBUILD):
         self.expire()
         raise exc_class('%s, %s; see %s for more information'
-                        % (what, parseStatus(code << 8, self.backend), logfile))
+                        % (what, parseStatus(code << 8, command), logfile))
 
     # -- the backend interface
 
@@ -170,7 +170,8 @@ class RpmbuildBuildRoot(BuildRoot):
             koji.ensuredir(path)
         code = self._dnf(['@%s' % self.install_group])
         if code:
-            self._fail(koji.BuildrootError, 'could not init buildroot', code, 'root.log')
+            self._fail(koji.BuildrootError, 'could not init buildroot', code, 'root.log',
+                       command='dnf')
         self.report_rpms()
 
     def install(self, packages):
@@ -248,7 +249,8 @@ class RpmbuildBuildRoot(BuildRoot):
                             os.path.join(self.resultdir(), 'build.log'), env=self._env(),
                             cwd=sourcedir)
             if code:
-                self._fail(koji.BuildError, 'error retrieving sources', code, 'build.log')
+                self._fail(koji.BuildError, 'error retrieving sources', code, 'build.log',
+                           command=source_cmd[0])
         alt = os.path.join(sourcedir, 'SOURCES')
         srcdir = alt if self.options.support_rpm_source_layout and os.path.isdir(alt) \
             else sourcedir

@@ -414,3 +414,20 @@ def test_without_bwrap_builds_see_the_network(env):
     task_id, info = _run_task(env, 'buildArch', [srpm, env['build_tag'], 'x86_64', True,
                                                  {'repo_id': env['repo']['id']}])
     assert info['state'] == koji.TASK_STATES['FAILED']
+
+
+def test_buildroot_init_failure(env):
+    """A tag without the distribution (no build group) cannot make a buildroot."""
+    admin = env['admin']
+    admin.createTag('bt-bare', arches='x86_64')
+    repo = _repo_for(env, 'bt-bare', None)
+    srpm = upload_srpm(admin, make_srpm(env['base'], 'bt-bare-pkg'))
+    task_id, info = _run_task(env, 'buildArch', [srpm, 'bt-bare', 'x86_64', True,
+                                                 {'repo_id': repo['id']}])
+    with pytest.raises(koji.BuildrootError) as exc:
+        admin.getTaskResult(task_id)
+    assert str(exc.value) == ('could not init buildroot, dnf exited with status 1; see '
+                              'root.log for more information')
+    assert 'root.log' in admin.listTaskOutput(task_id)
+    assert [b['state'] for b in admin.listBuildroots(taskID=task_id)] == \
+        [koji.BR_STATES['EXPIRED']]
