@@ -431,3 +431,23 @@ def test_buildroot_init_failure(env):
     assert 'root.log' in admin.listTaskOutput(task_id)
     assert [b['state'] for b in admin.listBuildroots(taskID=task_id)] == \
         [koji.BR_STATES['EXPIRED']]
+
+
+def test_buildarch_weight_follows_past_builds(env):
+    _need_build_calls(env)
+    admin = env['admin']
+    admin.packageListAdd(env['dest_tag'], 'bt-weight', owner=env['hub'].admin_user)
+    path = make_srpm(env['base'], 'bt-weight')
+    task_id, info = _run_task(env, 'build', [upload_srpm(admin, path), env['target'], {}])
+    _result(env, task_id)
+    [build] = admin.listBuilds(taskID=task_id)
+    arch_task = [t for t in admin.getTaskChildren(task_id) if t['method'] == 'buildArch'][0]
+    # no earlier build: the base weight
+    assert arch_task['weight'] == pytest.approx(1.5)
+    task_id, info = _run_task(env, 'buildArch', [upload_srpm(admin, path), env['build_tag'],
+                                                 'x86_64', True,
+                                                 {'repo_id': env['repo']['id']}])
+    _result(env, task_id)
+    avg = admin.getAverageBuildDuration('bt-weight', age=6)
+    assert avg > 0
+    assert admin.getTaskInfo(task_id)['weight'] == pytest.approx(1.5 + avg / 4800.0)
