@@ -75,7 +75,8 @@ class WebServer(hubfix.HubServer):
 
     @property
     def https_base(self):
-        return 'https://127.0.0.1:%d' % self.https_port
+        # a host name, so that clients send SNI (none is sent for an IP address)
+        return 'https://localhost:%d' % self.https_port
 
     def web_options(self):
         opts = {'SiteName': 'kojitest', 'KojiHubURL': self.https_base + '/kojihub',
@@ -103,11 +104,10 @@ class WebServer(hubfix.HubServer):
                 '</Directory>',
                 "SetEnv koji.web.ConfigFile '%s'" % self.web_conf,
                 "SetEnv koji.web.ConfigDir '%s'" % os.path.join(self.workdir, 'web.conf.d'),
-                # the web's login page and the hub's sslLogin take client certs
-                '<Location /koji/login>', '    SSLVerifyClient optional',
-                '    SSLVerifyDepth 10', '    SSLOptions +StdEnvVars', '</Location>',
-                '<Location /kojihub>', '    SSLVerifyClient optional',
-                '    SSLVerifyDepth 10', '    SSLOptions +StdEnvVars', '</Location>',
+                # client certs are asked for (not required) in the handshake, so the web's
+                # login page and the hub's sslLogin see them without renegotiation
+                "SSLCACertificateFile '%s'" % self.certs['ca'],
+                'SSLVerifyClient optional', 'SSLVerifyDepth 10', 'SSLOptions +StdEnvVars',
                 '']))
 
     def hub_options(self):
@@ -125,8 +125,7 @@ class WebServer(hubfix.HubServer):
             '--https-port', str(self.https_port),
             '--ssl-certificate-file', self.certs['server_crt'],
             '--ssl-certificate-key-file', self.certs['server_key'],
-            '--ssl-ca-certificate-file', self.certs['ca'],
-            '--server-name', '127.0.0.1',
+            '--server-name', '127.0.0.1', '--server-alias', 'localhost',
         ]
 
     def start(self):

@@ -1,0 +1,75 @@
+"""A few checks in headless Chromium (one browser for the module): a page renders with its
+style, watchlogs.js follows a log, and a task is cancelled by clicking its link."""
+import os
+import shutil
+
+import pytest
+
+import koji
+
+webdriver = pytest.importorskip('selenium.webdriver')
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
+DRIVER = shutil.which('chromedriver')
+
+
+@pytest.fixture(scope='module')
+def browser():
+    if not CHROMIUM or not DRIVER:
+        pytest.skip('chromium and chromium-driver are not installed')
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in ('--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+                '--ignore-certificate-errors', '--window-size=1200,900'):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(options=opts,
+                              service=webdriver.ChromeService(executable_path=DRIVER))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def wait_for(driver, condition, timeout=30):
+    return WebDriverWait(driver, timeout).until(condition)
+
+
+def test_summary_page_renders_with_style(web, browser):
+    browser.get(web.https_url + '/index')
+    assert browser.title == 'Summary | kojitest'
+    nav = browser.find_element(By.ID, 'mainnav')
+    assert nav.is_displayed()
+    tab = browser.find_element(By.CSS_SELECTOR, 'li#summaryTab a')
+    # the active tab is highlighted by the stylesheet
+    assert tab.value_of_css_property('color') in ('rgba(255, 255, 255, 1)',
+                                                  'rgb(255, 255, 255)')
+    assert browser.find_element(By.LINK_TEXT, 'login').is_displayed()
+
+
+def test_watchlogs_follows_the_log(web, browser):
+    task_id = web.admin.makeTask('newRepo', ['nosuch'])
+    outdir = os.path.join(web.hub.topdir, koji.PathInfo(topdir='').task(task_id).lstrip('/'))
+    os.makedirs(outdir, exist_ok=True)
+    with open(os.path.join(outdir, 'mock_output.log'), 'w') as fp:
+        fp.write('first line of the log\n')
+    web.hub.runas.chown_tree(outdir)
+    browser.get(web.https_url + '/watchlogs?taskID=%d' % task_id)
+    wait_for(browser, lambda d: 'first line of the log' in d.find_element(By.ID, 'logs').text)
+    assert browser.find_element(By.ID, 'watchstate').text == 'free'
+
+
+def test_cancel_a_task_from_the_browser(web, browser):
+    cookie = web.login('alice')
+    alice = web.admin.getUser('alice')
+    task_id = web.admin.makeTask('newRepo', ['nosuch'])
+    web.hub.sql('UPDATE task SET owner = %s WHERE id = %s', alice['id'], task_id)
+    browser.get(web.https_url + '/index')
+    browser.add_cookie({'name': 'user', 'value': cookie, 'path': '/', 'secure': True})
+    browser.get(web.https_url + '/taskinfo?taskID=%d' % task_id)
+    assert browser.find_element(By.LINK_TEXT, 'alice').is_displayed()
+    browser.find_element(By.LINK_TEXT, 'cancel').click()
+    wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, 'td.task-canceled'))
+    assert browser.current_url.endswith('/koji/taskinfo?taskID=%d' % task_id)
+    assert web.admin.getTaskInfo(task_id)['state'] == koji.TASK_STATES['CANCELED']
