@@ -19,7 +19,7 @@ KOJI_TEST_DSN ?= host=127.0.0.1 port=5432 user=postgres dbname=postgres
 export KOJI_TEST_DSN
 
 PIP_PACKAGES := psycopg2-binary mod_wsgi pytest pytest-xdist requests-gssapi Cheetah3 \
-	python-dateutil defusedxml flake8 rpm
+	python-dateutil defusedxml flake8 rpm selenium
 # what the venv was last built from; a change triggers a refresh
 CONSTRAINTS := constraints.txt
 VENV_KEY := $(shell cat setup.py $(CONSTRAINTS) | cksum | cut -d' ' -f1) $(sort $(PIP_PACKAGES))
@@ -53,6 +53,7 @@ deps:
 	have gpg || missing="$$missing gnupg"; \
 	have dnf || missing="$$missing dnf"; \
 	have bwrap || missing="$$missing bubblewrap"; \
+	have chromium || missing="$$missing chromium chromium-driver"; \
 	$(PYTHON) -c 'import ensurepip, sysconfig, os, sys; \
 	sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
 	  2>/dev/null || missing="$$missing python3-venv python3-dev"; \
