@@ -25,8 +25,8 @@ CONSTRAINTS := constraints.txt
 VENV_KEY := $(shell cat setup.py $(CONSTRAINTS) | cksum | cut -d' ' -f1) $(sort $(PIP_PACKAGES))
 # wildcard keeps lint working before optional trees (plugins, www) exist
 LINT_PATHS := $(wildcard koji koji_cli hub plugins builder builder/kojid www util/koji-dev \
-  util/bench-* util/kojimaint util/koji-gc util/koji-shadow util/koji-sweep-db cli/koji tests \
-  setup.py)
+  util/bench-* util/kojidevlib util/kojimaint util/koji-gc util/koji-shadow util/koji-sweep-db \
+  cli/koji tests setup.py)
 
 .PHONY: all deps venv demo demo-down test lint clean distclean
 
@@ -92,18 +92,23 @@ demo: deps venv
 	  --user "$$KOJI_ADMIN_USER" --password "$$KOJI_ADMIN_PASSWORD" "$$@"; }; \
 	set -e; \
 	koji hello; \
-	koji call getAPIVersion; \
-	koji list-permissions; \
-	koji list-permissions --mine; \
-	koji list-users; \
-	koji call getHost "$$KOJI_BUILDER_NAME"; \
-	out=$$(koji make-task sleep 1); echo "$$out"; \
-	koji watch-task "$${out##* }"; \
+	koji list-targets; \
+	nvr=kojidemo-1.0-1; scratch=; \
+	if koji buildinfo $$nvr 2>/dev/null | grep -q '^State: COMPLETE'; then \
+	  echo "($$nvr is built already: this run makes a scratch build of it)"; \
+	  scratch=--scratch; fi; \
+	koji build --wait $$scratch "$$KOJI_DEMO_TARGET" "$$KOJI_DEMO_SCMURL"; \
+	koji list-tagged "$$KOJI_DEMO_TARGET"; \
+	koji buildinfo $$nvr; \
+	mkdir -p $(DEMO_DIR)/downloads; \
+	(cd $(DEMO_DIR)/downloads && koji download-build --noprogress $$nvr); \
 	echo; \
 	echo "The demo Koji runs at $$KOJI_HUB_URL (files in $(DEMO_DIR)/)."; \
-	echo "Its builder kojid runs as host $$KOJI_BUILDER_NAME" \
-	  "(log $(DEMO_DIR)/kojid.log); RPM builds come with the build task handlers."; \
-	echo "Use it from a shell:"; \
+	echo "It built $$nvr from $$KOJI_DEMO_SCMURL"; \
+	echo "  (docs/sample-package, served from $(DEMO_DIR)/served/git);" \
+	  "the rpms are in $(DEMO_DIR)/downloads."; \
+	echo "Its builder kojid runs as host $$KOJI_BUILDER_NAME (log $(DEMO_DIR)/kojid.log)."; \
+	echo "Use it from a shell (README.md, 'Building your own package'):"; \
 	echo '  eval "$$(util/koji-dev env --dir $(DEMO_DIR))"'; \
 	echo '  .venv/bin/koji -c $$KOJI_CONFIG -p $$KOJI_PROFILE \'; \
 	echo '      --user $$KOJI_ADMIN_USER --password $$KOJI_ADMIN_PASSWORD hello'; \

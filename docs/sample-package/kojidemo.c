@@ -1,0 +1,9 @@
+#include <stdio.h>
+
+int main(int argc, char **argv)
+{
+    const char *who = argc > 1 ? argv[1] : "world";
+
+    printf("Hello, %s! (built by Koji)\n", who);
+    return 0;
+}
