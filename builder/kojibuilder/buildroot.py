@@ -31,16 +31,58 @@ def target_arch(arch):
 
 
 class BuildRoot(object):
-    """The backend-neutral part: hub registration, naming, config, rpm lists, logs."""
+    """The backend-neutral part: hub registration, naming, config, rpm lists, logs.
+
+    As upstream's (builder plugins do ``from __main__ import BuildRoot``), it is called
+    as ``BuildRoot(session, options, tag, arch, task_id, repo_id=..., ...)`` for a new
+    buildroot or ``BuildRoot(session, options, broot_id_or_info)`` for an existing one;
+    either way the instance is of the backend class kojid.conf chose.
+    """
 
     backend = None
 
-    def __init__(self, session, options, tag, arch, task_id, repo_id=None,
-                 install_group='build', setup_dns=False, bind_opts=None, maven_opts=None,
-                 maven_envs=None, internal_dev_setup=None, workdir=None):
+    def __new__(cls, session, options, *args, **kwargs):
+        if cls is BuildRoot:
+            cls = backend_class(options)
+        return object.__new__(cls)
+
+    def __init__(self, session, options, *args, **kwargs):
         self.session = session
         self.options = options
         self.logger = logging.getLogger('koji.build.buildroot')
+        # names of the logs uploaded for this buildroot (a task result lists them)
+        self.logs = set()
+        self._watcher = None
+        self._rpms_seen = None
+        self.workdir = None
+        if len(args) + len(kwargs) == 1:
+            self._load(*args, **kwargs)
+        else:
+            self._new(*args, **kwargs)
+
+    def _load(self, data):
+        """An existing buildroot of this host, by id or as getBuildroot returns it."""
+        if not isinstance(data, dict):
+            data = self.session.getBuildroot(data, strict=True)
+        self.id = data['id']
+        self.task_id = data['task_id']
+        self.tag_id = data['tag_id']
+        self.tag_name = data['tag_name']
+        self.repoid = data['repo_id']
+        self.repo_info = self.session.repoInfo(self.repoid, strict=True)
+        self.event_id = self.repo_info['create_event']
+        self.br_arch = data['arch']
+        self.target_arch = target_arch(self.br_arch)
+        self.name = '%s-%s-%s' % (self.tag_name, self.id, self.repoid)
+        self.uploadpath = koji.pathinfo.taskrelpath(self.task_id)
+        self.config = self.session.getBuildConfig(self.tag_id, event=self.event_id)
+        self.setup_dns = False
+        self.mock_config = os.path.join(self.confdir(), '%s.cfg' % self.name)
+
+    def _new(self, tag, arch, task_id, repo_id=None, install_group='build', setup_dns=False,
+             bind_opts=None, maven_opts=None, maven_envs=None, deps=None,
+             internal_dev_setup=None):
+        session = self.session
         self.task_id = task_id
         if not repo_id:
             raise koji.BuildrootError('A repo id must be provided')
@@ -70,14 +112,12 @@ class BuildRoot(object):
         self.maven_opts = maven_opts
         self.maven_envs = maven_envs
         self.internal_dev_setup = internal_dev_setup
-        self.workdir = workdir
+        self.deps = deps
         self.id = session.host.newBuildRoot(self.repoid, self.br_arch, task_id=task_id)
+        if self.id is None:
+            raise koji.BuildrootError('failed to get a buildroot id')
         self.name = '%s-%s-%s' % (self.tag_name, self.id, self.repoid)
         self.uploadpath = koji.pathinfo.taskrelpath(task_id)
-        self._rpms_seen = None
-        # names of the logs uploaded for this buildroot (a task result lists them)
-        self.logs = set()
-        self._watcher = None
         self.mock_config = self._write_mock_config()
         self.single_log(self.mock_config, 'mock_config.log')
 
@@ -101,6 +141,12 @@ class BuildRoot(object):
     def path_within(self, path):
         """A host path below rootdir as seen from inside the buildroot."""
         return '/' + os.path.relpath(path, self.rootdir())
+
+    # upstream's name, which builder plugins use
+    path_without_to_within = path_within
+
+    def getUploadPath(self):
+        return self.uploadpath
 
     def confdir(self):
         return getattr(self.options, 'mock_confdir', None) or DEFAULT_CONFDIR
@@ -204,10 +250,16 @@ class BuildRoot(object):
     def getPackageList(self):
         """The installed rpms as the hub's buildroot listing wants them."""
         rpms = read_rpmdb(self.rpmdb())
-        mark_external(rpms, self.session, self.repo_info, self.br_arch, self.repo_relpath(),
-                      self.options)
-        map_internal(rpms, self.repo_relpath(), self.options, self.logger)
+        self.markExternalRPMs(rpms)
+        self.mapInternalRPMs(rpms)
         return rpms
+
+    def markExternalRPMs(self, rpmlist):
+        mark_external(rpmlist, self.session, self.repo_info, self.br_arch,
+                      self.repo_relpath(), self.options)
+
+    def mapInternalRPMs(self, rpmlist):
+        map_internal(rpmlist, self.repo_relpath(), self.options, self.logger)
 
     def report_rpms(self):
         """setBuildRootList the first time (INIT), updateBuildRootList for what was added."""
@@ -271,11 +323,15 @@ def backend_name(options):
     return name
 
 
-def make_buildroot(session, options, tag, arch, task_id, **kwargs):
-    """A BuildRoot of the backend kojid.conf chose (mock unless told otherwise)."""
-    name = backend_name(options)
-    if name == 'rpmbuild':
-        from .buildroot_rpmbuild import RpmbuildBuildRoot as cls
-    else:
-        from .buildroot_mock import MockBuildRoot as cls
-    return cls(session, options, tag, arch, task_id, **kwargs)
+def backend_class(options):
+    """The BuildRoot class of the backend kojid.conf chose (mock unless told otherwise)."""
+    if backend_name(options) == 'rpmbuild':
+        from .buildroot_rpmbuild import RpmbuildBuildRoot
+        return RpmbuildBuildRoot
+    from .buildroot_mock import MockBuildRoot
+    return MockBuildRoot
+
+
+def make_buildroot(session, options, *args, **kwargs):
+    """A new (tag, arch, task_id, ...) or existing (id) buildroot of the chosen backend."""
+    return BuildRoot(session, options, *args, **kwargs)

@@ -163,6 +163,11 @@ class RpmbuildBuildRoot(BuildRoot):
         raise exc_class('%s, %s; see %s for more information'
                         % (what, parseStatus(code << 8, command), logfile))
 
+    def mock(self, args):
+        """Plugins written for mock (runroot, image builds) need a real mock."""
+        raise koji.BuildrootError('the rpmbuild buildroot backend cannot run mock commands: '
+                                  'set buildroot_backend = mock')
+
     # -- the backend interface
 
     def init(self):

@@ -119,16 +119,27 @@ class BuildBuilder(Builder):
     # git over dumb HTTP from the test's server; no common repo
     extra_conf = 'allowed_scms = 127.0.0.1*:/*:no\n'
 
+    plugins = ()
+
     def write_conf(self):
         super(BuildBuilder, self).write_conf()
+        if self.plugins:
+            with open(self.conf) as fo:
+                text = fo.read()
+            with open(self.conf, 'w') as fo:
+                fo.write(text.replace('plugins = testtasks',
+                                      'plugins = testtasks ' + ' '.join(self.plugins)))
         with open(self.conf, 'a') as fo:
             fo.write('buildroot_backend = %s\n' % self.backend)
             fo.write('mock_confdir = %s\n' % os.path.join(self.dir, 'mockconf'))
             fo.write(self.extra_conf)
 
 
-def build_env(hub_server, tmp_path_factory, builder_class, host, prefix, hub_opts=None):
-    """Hub, stub repo, a kojid and a build tag with a READY repo (a generator)."""
+def build_env(hub_server, tmp_path_factory, builder_class, host, prefix, hub_opts=None,
+              plugins=None):
+    """Hub, stub repo, a kojid and a build tag with a READY repo (a generator).
+
+    plugins: {name: source} of extra builder plugins (the builder class lists them)."""
     methods = set(koji.ClientSession(hub_server.url).system.listMethods())
     missing = [m for m in REQUIRED_CALLS if m not in methods]
     if missing:
@@ -142,6 +153,9 @@ def build_env(hub_server, tmp_path_factory, builder_class, host, prefix, hub_opt
     os.makedirs(plugindir)
     with open(os.path.join(plugindir, 'testtasks.py'), 'w') as fo:
         fo.write(textwrap.dedent(PLUGIN))
+    for name, text in (plugins or {}).items():
+        with open(os.path.join(plugindir, '%s.py' % name), 'w') as fo:
+            fo.write(text)
     stub = stubrepo.make_stub_repo(os.path.join(base, 'dist'))
     server, url = stubrepo.serve(stub.path)
     gitroot = os.path.join(base, 'git')

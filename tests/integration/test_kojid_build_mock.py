@@ -19,8 +19,27 @@ FAKE_MOCK = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file_
                          'fixtures', 'fake_mock.py')
 
 
+# a plugin as upstream's runroot / save_failed_tree reach the buildroot class
+BROOT_PLUGIN = '''
+from __main__ import BuildRoot
+from koji.tasks import BaseTaskHandler
+
+
+class BrootInfoTask(BaseTaskHandler):
+    Methods = ['brootinfo']
+    _taskWeight = 0.1
+
+    def handler(self, broot_id):
+        broot = BuildRoot(self.session, self.options, broot_id)
+        return {'class': type(broot).__name__, 'name': broot.name,
+                'rootdir': broot.rootdir(), 'resultdir': broot.resultdir(),
+                'within': broot.path_without_to_within(broot.tmpdir() + '/x')}
+'''
+
+
 class MockBuilder(BuildBuilder):
     backend = 'mock'
+    plugins = ('brootplug',)
     # allowed_scms first, then the hub's build_from_scm policy
     extra_conf = ('mockpath = %s\nallowed_scms = 127.0.0.1*:/*:no\nlog_timestamps = true\n'
                   'allowed_scms_use_policy = true\n' % FAKE_MOCK)
@@ -33,7 +52,8 @@ POLICY = {'build_from_scm': 'match scm_repository */mk-denied.git :: deny refuse
 @pytest.fixture(scope='module')
 def env(hub_server, tmp_path_factory):
     yield from build_env(hub_server, tmp_path_factory, MockBuilder, HOST, 'mk',
-                         hub_opts=dict(HUB_OPTS, policy=POLICY))
+                         hub_opts=dict(HUB_OPTS, policy=POLICY),
+                         plugins={'brootplug': BROOT_PLUGIN})
 
 
 def _calls(env, broot):
@@ -161,3 +181,19 @@ def test_build_from_scm_policy_denies(env):
                               % host)
     # refused before any buildroot was made
     assert env['admin'].listBuildroots(taskID=task_id) == []
+
+
+def test_plugins_reach_buildroot_through_main(env):
+    admin = env['admin']
+    srpm = upload_srpm(admin, make_srpm(env['base'], 'mk-plug'))
+    task_id, info = _run_task(env, 'buildArch', [srpm, env['build_tag'], 'x86_64', True,
+                                                 {'repo_id': env['repo']['id']}])
+    broot_id = _result(env, task_id)['brootid']
+    task_id, info = _run_task(env, 'brootinfo', [broot_id])
+    result = _result(env, task_id)
+    broot = admin.getBuildroot(broot_id)
+    name = '%s-%s-%s' % (broot['tag_name'], broot_id, broot['repo_id'])
+    assert result == {'class': 'MockBuildRoot', 'name': name,
+                      'rootdir': os.path.join(env['builder'].dir, name, 'root'),
+                      'resultdir': os.path.join(env['builder'].dir, name, 'result'),
+                      'within': '/chroot_tmpdir/x'}
