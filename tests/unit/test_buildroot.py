@@ -121,3 +121,21 @@ def test_mock_opts_from_tag_extra(tmp_path):
     broot = BuildRoot(Session(extra=extra), options(tmp_path, mock_bootstrap_image=True),
                       'f-build', 'x86_64', 41, repo_id=12)
     assert broot.mock_opts()['bootstrap_image'] == 'fedora:40'
+
+
+def test_backend_class_and_existing_buildroot(tmp_path):
+    session = Session()
+    broot = BuildRoot(session, options(tmp_path), 'f-build', 'x86_64', 40, repo_id=12)
+    assert type(broot).__name__ == 'MockBuildRoot' and broot.backend == 'mock'
+    broot = BuildRoot(session, options(tmp_path, buildroot_backend='rpmbuild'), 'f-build',
+                      'x86_64', 40, repo_id=12)
+    assert type(broot).__name__ == 'RpmbuildBuildRoot'
+    info = {'id': 77, 'task_id': 40, 'tag_id': 5, 'tag_name': 'f-build', 'repo_id': 12,
+            'arch': 'x86_64'}
+    session.calls[:] = []
+    loaded = BuildRoot(session, options(tmp_path), info)
+    assert type(loaded).__name__ == 'MockBuildRoot'
+    assert loaded.name == 'f-build-77-12' and loaded.task_id == 40
+    assert loaded.rootdir() == str(tmp_path / 'mock' / 'f-build-77-12' / 'root')
+    # loading registers nothing new with the hub
+    assert [c for c in session.calls if c[0] == 'newBuildRoot'] == []
