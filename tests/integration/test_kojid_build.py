@@ -53,6 +53,17 @@ install -D -m 0755 %(name)s %%{buildroot}/usr/bin/%(name)s
 
 %%files
 /usr/bin/%(name)s
+%(subpackage)s
+"""
+SUBPACKAGE = """
+%%package doc
+Summary: documentation
+BuildArch: noarch
+
+%%description doc
+Docs.
+
+%%files doc
 """
 HELLO = '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n'
 
@@ -61,15 +72,16 @@ HELLO = '#include <stdio.h>\nint main(void) { puts("hello"); return 0; }\n'
 NO_NETWORK = 'test "$(wc -l < /proc/self/net/dev)" -le 3'
 
 
-def spec_text(name, breq='', build='', sources='', noarch=False):
+def spec_text(name, breq='', build='', sources='', noarch=False, subpackage=False):
     """A C program (or, noarch, its source as a script) with extra BuildRequires,
     %build lines and sources."""
     return SPEC % {'name': name, 'breq': breq, 'build': build, 'sources': sources,
                    'buildarch': 'BuildArch: noarch' if noarch else '',
-                   'compile': ('cp hello.c %s' if noarch else 'gcc -o %s hello.c') % name}
+                   'compile': ('cp hello.c %s' if noarch else 'gcc -o %s hello.c') % name,
+                   'subpackage': SUBPACKAGE % {} if subpackage else ''}
 
 
-def make_srpm(base, name, breq='', build='', noarch=False):
+def make_srpm(base, name, breq='', build='', noarch=False, subpackage=False):
     """rpmbuild -bs a C package; returns the srpm path."""
     topdir = os.path.join(base, 'srpm-%s' % name)
     for sub in ('SPECS', 'SOURCES', 'SRPMS'):
@@ -78,7 +90,7 @@ def make_srpm(base, name, breq='', build='', noarch=False):
         fo.write(HELLO)
     spec = os.path.join(topdir, 'SPECS', '%s.spec' % name)
     with open(spec, 'w') as fo:
-        fo.write(spec_text(name, breq, build, noarch=noarch))
+        fo.write(spec_text(name, breq, build, noarch=noarch, subpackage=subpackage))
     subprocess.run(['rpmbuild', '-bs', '--define', '_topdir %s' % topdir, spec], check=True,
                    stdout=subprocess.DEVNULL)
     return os.path.join(topdir, 'SRPMS', '%s-1.0-1.src.rpm' % name)
@@ -208,12 +220,14 @@ def _result(env, task_id):
 
 def test_buildarch_compiles_in_dnf_root(env):
     admin = env['admin']
-    srpm = upload_srpm(admin, make_srpm(env['base'], 'bt-hello'))
+    srpm = upload_srpm(admin, make_srpm(env['base'], 'bt-hello', subpackage=True))
     task_id, info = _run_task(env, 'buildArch', [srpm, env['build_tag'], 'x86_64', True,
                                                  {'repo_id': env['repo']['id']}])
     result = _result(env, task_id)
     taskdir = koji.pathinfo.taskrelpath(task_id)
-    assert result['rpms'] == ['%s/bt-hello-1.0-1.x86_64.rpm' % taskdir]
+    # each package, the noarch subpackage too, under its own name
+    assert result['rpms'] == ['%s/bt-hello-1.0-1.x86_64.rpm' % taskdir,
+                              '%s/bt-hello-doc-1.0-1.noarch.rpm' % taskdir]
     assert result['srpms'] == ['%s/bt-hello-1.0-1.src.rpm' % taskdir]
     logs = set(os.path.basename(p) for p in result['logs'])
     assert {'mock_config.log', 'root.log', 'build.log'} <= logs

@@ -65,12 +65,13 @@ def _calls(env, broot):
 
 def test_buildarch_runs_mock_as_upstream(env):
     admin = env['admin']
-    srpm = upload_srpm(admin, make_srpm(env['base'], 'mk-hello'))
+    srpm = upload_srpm(admin, make_srpm(env['base'], 'mk-hello', subpackage=True))
     task_id, info = _run_task(env, 'buildArch', [srpm, env['build_tag'], 'x86_64', True,
                                                  {'repo_id': env['repo']['id']}])
     result = _result(env, task_id)
     taskdir = koji.pathinfo.taskrelpath(task_id)
-    assert result['rpms'] == ['%s/mk-hello-1.0-1.x86_64.rpm' % taskdir]
+    assert result['rpms'] == ['%s/mk-hello-1.0-1.x86_64.rpm' % taskdir,
+                              '%s/mk-hello-doc-1.0-1.noarch.rpm' % taskdir]
     assert result['srpms'] == ['%s/mk-hello-1.0-1.src.rpm' % taskdir]
     broot = admin.getBuildroot(result['brootid'])
     name, calls = _calls(env, broot)
