@@ -28,4 +28,5 @@ def page(func):
 
 
 from . import (summary, tasks, taskfiles, builds, packages, tags, users, hosts,  # noqa
-               targets, rpms, archives, repos, search, misc, login, actions)
+               targets, rpms, archives, repos, components, search, misc, reports, feeds,
+               sessions, login, actions, admin)

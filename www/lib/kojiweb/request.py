@@ -138,6 +138,13 @@ class Request(object):
                  templating.render(self.template_dir, 'includes/footer.chtml', base)]
         return ''.join(parts)
 
+    def render_bare(self, template, values):
+        """A template without the page header and footer (feeds)."""
+        base = dict(values)
+        base['vars'] = base
+        base['util'] = util
+        return templating.render(self.template_dir, template, base)
+
     def base_values(self, title, page_id):
         opts = self.opts
         site = opts.get('SiteName')
