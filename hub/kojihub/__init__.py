@@ -82,6 +82,14 @@ from .tags.targets import (  # noqa: F401
     get_build_target,
     get_build_targets,
 )
+from .tags.internal import (  # noqa: F401
+    _create_build_target,
+    _create_tag,
+    _delete_build_target,
+    _delete_tag,
+    _edit_tag,
+)
+from .tasks.task_actions import make_task  # noqa: F401
 from .tags.packages import (  # noqa: F401
     _direct_pkglist_add,
     check_tag_package,
