@@ -127,6 +127,7 @@ def test_rebuild_srpm_mock_lines_and_chroot_flags(env):
         admin.editTag2(env['build_tag'], remove_extra=['mock.new_chroot',
                                                        'mock.bootstrap_image_ready',
                                                        'rpm.macro.dist'])
+        _repo_for(env, env['build_tag'], admin.getLastEvent()['id'])
     assert result['srpm'].endswith('/mk-dist-1.0-1.mk1.src.rpm')
     broot = admin.getBuildroot(result['brootid'])
     name, calls = _calls(env, broot)
