@@ -123,5 +123,5 @@ class PluginCLI(object):
                     '--password', password or self.hub.admin_password]
         env = dict(os.environ, HOME=self.home)
         env.update(extra_env or {})
-        return fork_cli(sys.executable, KOJI, PRELOAD).run(cmd + list(args), env=env,
-                                                          cwd='/', timeout=120)
+        server = fork_cli(sys.executable, KOJI, PRELOAD)
+        return server.run(cmd + list(args), env=env, cwd='/', timeout=120)

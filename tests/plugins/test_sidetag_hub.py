@@ -186,8 +186,8 @@ def test_edit_sidetag(hub):
     assert 'RPM macros change is not allowed in parent tag.' in str(exc.value)
 
     rich = alice.createSideTag('rich')
-    alice.editSideTag(rich['id'], debuginfo=True, rpm_macros={'distcore': '.el9',
-                                                               '_with_foo': 1})
+    macros = {'distcore': '.el9', '_with_foo': 1}
+    alice.editSideTag(rich['id'], debuginfo=True, rpm_macros=macros)
     extra = alice.getTag(rich['id'])['extra']
     assert extra['with_debuginfo'] is True
     assert extra['rpm.macro.distcore'] == '.el9'
