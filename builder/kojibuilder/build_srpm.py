@@ -162,7 +162,6 @@ class BuildSRPMFromSCMTask(SRPMTaskMixin, BaseBuildTask):
         sourcedir = scm.checkout(scmdir, self.session, uploadpath, logfile)
         self.run_callbacks('postSCMCheckout', scminfo=scm.get_info(), build_tag=tag,
                            scratch=opts.get('scratch'), srcdir=sourcedir, buildroot=broot)
-        broot.logs.add('checkout.log')
         # before the chown: newer git refuses to read a repo owned by someone else
         source = scm.get_source()
         if broot.backend == 'mock':
