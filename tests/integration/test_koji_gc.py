@@ -85,6 +85,19 @@ def age_build(server, build_id, days):
             '(SELECT create_event FROM build WHERE id = %(b)s)', {'d': days, 'b': build_id})
 
 
+def import_signed(admin, signed_rpms):
+    """The signed noarch build, imported on first use."""
+    build = signed_rpms.noarch
+    info = admin.getBuild(build.nvr)
+    if info:
+        return info
+    for path in [build.srpm] + list(build.rpms):
+        serverdir = 'gc-test/%s' % os.path.basename(path)
+        admin.uploadWrapper(path, serverdir)
+        admin.importRPM(serverdir, os.path.basename(path))
+    return admin.getBuild(build.nvr)
+
+
 def tagged_nvrs(admin, tag):
     return sorted(b['nvr'] for b in admin.listTagged(tag))
 
@@ -205,11 +218,7 @@ def test_trash_then_delete(gc, world, hub_server, signed_rpms):
     age_build(hub_server, old, 3)
     # a signed build, never tagged
     build = signed_rpms.noarch
-    for path in [build.srpm] + list(build.rpms):
-        serverdir = 'gc-test/%s' % os.path.basename(path)
-        admin.uploadWrapper(path, serverdir)
-        admin.importRPM(serverdir, os.path.basename(path))
-    signed = admin.getBuild(build.nvr)
+    signed = import_signed(admin, signed_rpms)
     age_build(hub_server, signed['id'], 3)
 
     out = ok(gc('--action', 'trash', '--delay', '1 day', '--test', '--debug'))
@@ -353,3 +362,27 @@ def test_trash_sends_the_warning_notice(gc, world, hub_server, smtp):
     assert 'http://web.example/koji/buildinfo?buildID=%i' % build_id in msg['data']
     assert [b['nvr'] for b in admin.listTagged('trashcan')
             if b['name'] == 'mailme'] == ['mailme-1-1']
+
+
+def test_prune_sig_hastag_volume(gc, world, hub_server, signed_rpms):
+    """Runs last: it tags the signed build the trash/delete tests expect untagged."""
+    admin = world
+    admin.createTag('sigtag')
+    signed = import_signed(admin, signed_rpms)
+    admin.packageListAdd('sigtag', signed['name'], owner='kojiadmin')
+    admin.tagBuildBypass('sigtag', signed['id'])
+    elsewhere = make_build(admin, 'twice', '1', '1', tags=['sigtag', 'dist-updates'])
+    lone = make_build(admin, 'lone', '1', '1', tags=['sigtag'])
+    policy = ('sig gold :: keep\nhastag dist-up* :: keep\nvolume other :: keep\n'
+              'volume DEFAULT :: untag\n')
+    aliases = 'key_aliases =\n    %s gold\n' % signed_rpms.sigkey.upper()
+    out = ok(gc('--action', 'prune', '--tag', 'sigtag', '--test', policy=policy,
+                main_extra=aliases))
+    assert out.count('Would have untagged') == 1
+    assert 'Would have untagged lone-1-1 from sigtag' in out
+    # without the alias the signature no longer protects the build
+    out = ok(gc('--action', 'prune', '--tag', 'sigtag', '--test', policy=policy))
+    assert 'Would have untagged %s from sigtag' % signed['nvr'] in out
+    ok(gc('--action', 'prune', '--tag', 'sigtag', policy=policy, main_extra=aliases))
+    assert revoked(admin, 'sigtag') == ['lone-1-1']
+    assert elsewhere and lone
