@@ -38,7 +38,7 @@ def wait_for(driver, condition, timeout=30):
 
 def test_summary_page_renders_with_style(web, browser):
     browser.get(web.https_url + '/index')
-    assert browser.title == 'Summary | kojitest'
+    assert browser.title == 'Build System Info | kojitest'
     nav = browser.find_element(By.ID, 'mainnav')
     assert nav.is_displayed()
     tab = browser.find_element(By.CSS_SELECTOR, 'li#summaryTab a')

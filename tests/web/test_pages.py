@@ -41,19 +41,20 @@ def ok(resp):
 
 def test_index_lists_recent_builds_and_tasks(web, data):
     text = ok(web.get('index'))
-    assert '<title>Summary | kojitest</title>' in text
+    assert '<title>Build System Info | kojitest</title>' in text
     assert 'href="buildinfo?buildID=%d">webpkg-1.0-1</a>' % data['build_id'] in text
     assert 'href="taskinfo?taskID=%d"' % data['parent'] in text
     for tab in ('summaryTab', 'packagesTab', 'buildsTab', 'tasksTab', 'tagsTab',
                 'buildtargetsTab', 'usersTab', 'hostsTab', 'reportsTab', 'searchTab',
                 'apiTab'):
         assert '<li id="%s"' % tab in text
-    assert '<body id="summaryTab">' in text
+    assert '<body id="summary">' in text
+    assert '<li id="summaryTab" class="active">' in text
     assert 'href="login"' in text
 
 
 def test_root_and_empty_path(web):
-    assert '<title>Summary' in ok(web.get(''))
+    assert '<title>Build System Info' in ok(web.get(''))
     resp = web.get('').__class__  # noqa: F841 (type only)
     import requests
     resp = requests.get(web.url, allow_redirects=False, timeout=30)
@@ -65,6 +66,7 @@ def test_only_get_post_head(web):
     import requests
     resp = requests.request('PUT', web.url + '/index', timeout=30)
     assert resp.status_code == 405
+    assert 'Method Not Allowed' in resp.text
     assert resp.headers['Allow'] == 'GET, POST, HEAD'
     assert requests.head(web.url + '/index', timeout=30).status_code == 200
     assert requests.post(web.url + '/index', timeout=30).status_code == 200
@@ -73,7 +75,19 @@ def test_only_get_post_head(web):
 def test_unknown_page_is_404(web):
     resp = web.get('nosuchpage')
     assert resp.status_code == 404
+    assert 'Not found: /koji/nosuchpage' in resp.text
     assert 'Traceback' not in resp.text
+
+
+def test_hub_fault_and_web_error_are_explained_apart(web):
+    fault = web.get('buildinfo?buildID=987654').text
+    assert 'An error has occurred on the main server.' in fault
+    assert 'No such build: 987654' in fault
+    missing = web.get('taskinfo?taskID=987654').text
+    assert 'No such task ID: 987654' in missing
+    local = web.get('tasks?state=bogus').text
+    assert 'An error has occurred in the web interface code.' in local
+    assert 'Invalid state: bogus' in local
 
 
 @pytest.mark.parametrize('path', [
@@ -86,9 +100,11 @@ def test_unknown_page_is_404(web):
 def test_bad_input_gives_error_page(web, path):
     resp = web.get(path)
     assert resp.status_code == 500
-    assert 'An error has occurred while processing your request.' in resp.text
+    assert ('An error has occurred on the main server.' in resp.text
+            or 'An error has occurred in the web interface code.' in resp.text)
     assert 'Traceback' not in resp.text
-    assert '<h2>Error</h2>' in resp.text
+    assert '<h4>Error</h4>' in resp.text
+    assert 'Full tracebacks disabled' in resp.text
 
 
 def test_tasks_tree_view_nests_children(web, data):
@@ -215,6 +231,7 @@ def test_search_redirects_on_single_result(web, data):
     resp = web.get('search?terms=webpkg&type=package&match=exact')
     assert resp.status_code == 302
     assert resp.headers['Location'] == 'packageinfo?packageID=%d' % data['package']['id']
+    assert 'Redirect: <a href="packageinfo?packageID=' in resp.text
     resp = web.get('search?terms=web-*&type=tag&match=glob')
     text = ok(resp)
     assert '>web-build</a>' in text and '>web-dest</a>' in text

@@ -55,16 +55,36 @@ def _call(handler, req):
     return handler(req, **kwargs)
 
 
-def _error_page(environ, opts, status, error, debug):
-    explanation, detail = util.explainError(error)
-    values = {'siteName': opts.get('SiteName') if opts else None, 'explanation': explanation,
-              'error': detail, 'status': status,
-              'tb': traceback.format_exc() if debug else None,
-              'theme': lambda p: util.themePath(p, opts or {})}
+def _error_page(environ, opts, exc=None, message=None):
+    """The error page: header, explanation, the exception (shown by its debug level), the
+    traceback only with PythonDebug."""
+    opts = opts or {}
+    if exc is not None:
+        tb_short = ''.join(traceback.format_exception_only(type(exc), exc))
+        tb_long = traceback.format_exc()
+        explanation, level = util.explainError(exc)
+        title = 'Outage' if isinstance(exc, koji.ServerOffline) else 'Error'
+    else:
+        tb_short = tb_long = ''
+        explanation, level, title = 'Unknown error', 0, 'Error'
+    if message:
+        explanation = message
+    values = {'siteName': opts.get('SiteName'), 'title': title, 'pageID': title.lower(),
+              'explanation': explanation, 'debug_level': level, 'tb_short': tb_short,
+              'tb_long': tb_long if opts.get('PythonDebug') else 'Full tracebacks disabled',
+              'currentDate': '', 'currentUser': None, 'authToken': '', 'terms': '',
+              'mavenEnabled': False, 'winEnabled': False, 'isAdmin': False,
+              'LoginDisabled': opts.get('LoginDisabled'),
+              'KojiGreeting': opts.get('KojiGreeting'), 'util': util, 'koji': koji,
+              'extraNav': '', 'extraFooter': '', 'extraBottom': '',
+              'theme': lambda p: util.themePath(p, opts),
+              'img': lambda name: util.imageTag(name, opts)}
     try:
-        return render(TEMPLATES, 'error.chtml', values)
+        return ''.join(render(TEMPLATES, name, values) for name in (
+            'includes/header.chtml', 'error.chtml', 'includes/footer.chtml'))
     except Exception:
-        return '<html><body><h2>Error</h2><p>%s</p></body></html>' % util.escapeHTML(
+        log.exception('error rendering the error page')
+        return '<html><body><h4>Error</h4><div>%s</div></body></html>' % util.escapeHTML(
             explanation)
 
 
@@ -77,43 +97,56 @@ def _prepare(environ):
     return name
 
 
+def _finish(req):
+    """Log out the hub session a proxied login opened for this request."""
+    if req is not None and req.server.logged_in:
+        try:
+            req.server.logout()
+        except Exception:
+            log.exception('hub logout failed')
+
+
 def application(environ, start_response):
     method = environ.get('REQUEST_METHOD', 'GET').upper()
     base_headers = [('Allow', 'GET, POST, HEAD')]
-    if method not in ALLOWED:
-        body = b'Method Not Allowed'
-        start_response('405 Method Not Allowed', base_headers + [
-            ('Content-Type', 'text/plain'), ('Content-Length', str(len(body)))])
-        return [body]
     opts = None
     req = None
     try:
         opts = _options(environ)
-        name = _prepare(environ)
-        handler = pages.HANDLERS.get(name)
-        if handler is None:
-            raise NotFound(name)
-        req = Request(environ, opts, TEMPLATES)
-        req.page = name
-        result = _call(handler, req)
-        return _respond(start_response, req, result, method, base_headers)
+        if method not in ALLOWED:
+            status = '405 Method Not Allowed'
+            text = _error_page(environ, opts, message='Method Not Allowed')
+        else:
+            name = _prepare(environ)
+            handler = pages.HANDLERS.get(name)
+            if handler is None:
+                raise NotFound(name)
+            req = Request(environ, opts, TEMPLATES)
+            req.page = name
+            result = _call(handler, req)
+            return _respond(start_response, req, result, method, base_headers)
     except Redirect as redirect:
+        text = '<p>Redirect: <a href="%s">here</a></p>\n' % util.escapeHTML(
+            redirect.location)
+        body = text.encode('utf-8')
         headers = base_headers + (req.headers if req else []) + [
             ('Location', redirect.location), ('Content-Type', 'text/html'),
-            ('Content-Length', '0')]
+            ('Content-Length', str(len(body)))]
         start_response('302 Found', headers)
-        return [b'']
-    except NotFound as exc:
+        return [b''] if method == 'HEAD' else [body]
+    except NotFound:
         status = '404 Not Found'
-        text = _error_page(environ, opts, status,
-                           koji.GenericError('No such page: %s' % exc), False)
+        uri = environ.get('REQUEST_URI') or (environ.get('SCRIPT_NAME', '')
+                                             + environ.get('PATH_INFO', ''))
+        text = _error_page(environ, opts, message='Not found: %s' % uri)
     except Exception as exc:
         log.exception('error in %s', environ.get('PATH_INFO'))
         status = '500 Internal Server Error'
-        debug = bool(opts and opts.get('PythonDebug'))
-        text = _error_page(environ, opts, status, exc, debug)
+        text = _error_page(environ, opts, exc=exc)
+    finally:
+        _finish(req)
     body = text.encode('utf-8')
-    start_response(status, base_headers + [('Content-Type', 'text/html; charset=UTF-8'),
+    start_response(status, base_headers + [('Content-Type', 'text/html'),
                                            ('Content-Length', str(len(body)))])
     return [b''] if method == 'HEAD' else [body]
 
@@ -123,7 +156,7 @@ def _respond(start_response, req, result, method, base_headers):
         headers = base_headers + req.headers + result.headers
         start_response(result.status, headers)
         return [] if method == 'HEAD' else result.body
-    content_type = 'text/html; charset=UTF-8'
+    content_type = 'text/html'
     if isinstance(result, pages.Text):
         content_type = result.content_type
         result = result.text

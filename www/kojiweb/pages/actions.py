@@ -50,8 +50,7 @@ def _notif_form(req, notif):
     values = {'notif': notif,
               'packages': req.server.listPackagesSimple(queryOpts={'order': 'package_name'}),
               'tags': req.server.listTags(queryOpts={'order': 'name'})}
-    title = 'Edit notification' if notif else 'Create notification'
-    return req.render('notificationedit.chtml', values, title, 'summaryTab')
+    return req.render('notificationedit.chtml', values, 'Edit Notification', 'summary')
 
 
 @page

@@ -16,8 +16,7 @@ def _opt_int(value, name):
 
 def _tag_form(req, tag):
     values = {'tag': tag, 'perms': req.server.getAllPerms()}
-    return req.render('tagedit.chtml', values, 'Edit tag' if tag else 'Create tag',
-                      'tagsTab')
+    return req.render('tagedit.chtml', values, 'Edit Tag' if tag else 'Add Tag', 'tags')
 
 
 def _tag_fields(req, name, arches, locked, permission, maven_support, maven_include_all):
@@ -100,14 +99,15 @@ def tagparent(req, tagID, parentID, action, add=None, save=None, cancel=None,
     values = {'tag': tag, 'parent': parent, 'action': action,
               'inheritanceData': current[0] if current else None,
               'maxPriority': max([d['priority'] for d in data] or [0])}
-    return req.render('tagparent.chtml', values, 'Edit tag inheritance', 'tagsTab')
+    return req.render('tagparent.chtml', values, action.capitalize() + ' Parent Tag', 'tags')
 
 
 def _target_form(req, target):
     values = {'target': target, 'tags': req.server.listTags(queryOpts={'order': 'name'})}
+    # upstream's page id for the create form is spelled 'builtargets'
     return req.render('buildtargetedit.chtml', values,
-                      'Edit build target' if target else 'Create build target',
-                      'buildtargetsTab')
+                      'Edit Build Target' if target else 'Add Build Target',
+                      'buildtargets' if target else 'builtargets')
 
 
 @page
@@ -177,7 +177,7 @@ def hostedit(req, hostID, save=None, cancel=None, arches=None, capacity=None,
     values = {'host': host, 'allChannels': sorted(server.listChannels(),
                                                   key=lambda c: c['name']),
               'hostChannels': {c['name'] for c in server.listChannels(hostID=host['id'])}}
-    return req.render('hostedit.chtml', values, 'Edit host', 'hostsTab')
+    return req.render('hostedit.chtml', values, 'Edit Host', 'hosts')
 
 
 @page

@@ -59,7 +59,7 @@ def builds(req, userID=None, tagID=None, packageID=None, state=None, order='-bui
               'type': type, 'state': state, 'prefix': prefix}
         paging.paginate_method(server, values, 'listBuilds', kw=kw, start=start,
                                order=order, default_order='-build_id', data_name='builds')
-    return req.render('builds.chtml', values, 'Builds', 'buildsTab')
+    return req.render('builds.chtml', values, 'Builds', 'builds')
 
 
 def _rpm_sort(rpm):
@@ -117,4 +117,4 @@ def buildinfo(req, buildID):
     values['pathinfo'] = koji.PathInfo(topdir=req.opts['KojiFilesURL'])
     values['basename'] = os.path.basename
     values['taskLabel'] = koji.taskLabel
-    return req.render('buildinfo.chtml', values, 'Build Info', 'buildsTab')
+    return req.render('buildinfo.chtml', values, 'Build Info', 'builds')

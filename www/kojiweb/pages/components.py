@@ -33,7 +33,7 @@ def rpmlist(req, type, buildrootID=None, imageID=None, start=None, order='nvr'):
     values = {'type': type, 'buildroot': br, 'image': image}
     paging.paginate_method(req.server, values, 'listRPMs', kw=kw, start=start, order=order,
                            default_order='nvr', data_name='rpms')
-    return req.render('rpmlist.chtml', values, 'RPM List', 'hostsTab')
+    return req.render('rpmlist.chtml', values, 'RPM List', 'hosts')
 
 
 @page
@@ -42,7 +42,7 @@ def archivelist(req, type, buildrootID=None, imageID=None, start=None, order='fi
     values = {'type': type, 'buildroot': br, 'image': image}
     paging.paginate_method(req.server, values, 'listArchives', kw=kw, start=start,
                            order=order, default_order='filename', data_name='archives')
-    return req.render('archivelist.chtml', values, 'Archive List', 'hostsTab')
+    return req.render('archivelist.chtml', values, 'Archive List', 'hosts')
 
 
 @page
@@ -59,7 +59,7 @@ def buildroots(req, repoID=None, order='id', start=None, state=None):
               'states': sorted(koji.BR_STATES.items(), key=lambda i: i[1])}
     paging.paginate_method(req.server, values, 'listBuildroots', kw=kw, start=start,
                            order=order, default_order='id', data_name='buildroots')
-    return req.render('buildroots.chtml', values, 'Buildroots', 'hostsTab')
+    return req.render('buildroots.chtml', values, 'Buildroots', 'buildroots')
 
 
 @page
@@ -68,4 +68,4 @@ def externalrepoinfo(req, extrepoID):
     ident = int(extrepoID) if str(extrepoID).isdigit() else extrepoID
     repo = server.getExternalRepo(ident, strict=True)
     values = {'extRepo': repo, 'repoTags': server.getTagExternalRepos(repo_info=repo['id'])}
-    return req.render('externalrepoinfo.chtml', values, 'External Repo Info', 'tagsTab')
+    return req.render('externalrepoinfo.chtml', values, 'External Repo Info', 'tags')

@@ -51,7 +51,7 @@ def hosts(req, state='enabled', start=None, order='name', ready='all', channel='
                   arches=sorted(arches))
     paging.paginate_list(values, data, start=start, order=order, default_order='name',
                          data_name='hosts')
-    return req.render('hosts.chtml', values, 'Hosts', 'hostsTab')
+    return req.render('hosts.chtml', values, 'Hosts', 'hosts')
 
 
 @page
@@ -77,7 +77,7 @@ def hostinfo(req, hostID=None, userID=None):
     values = {'host': host, 'channels': sorted(channels.result, key=lambda c: c['name']),
               'buildroots': sorted(brs.result, key=lambda b: -b['id']),
               'lastUpdate': upd.result}
-    return req.render('hostinfo.chtml', values, 'Host Info', 'hostsTab')
+    return req.render('hostinfo.chtml', values, 'Host Info', 'hosts')
 
 
 @page
@@ -95,4 +95,4 @@ def channelinfo(req, channelID):
     values = {'channel': channel, 'taskCount': active.result, 'hosts': hostlist,
               'enabledHosts': len([h for h in hostlist if h['enabled']]),
               'readyHosts': len([h for h in hostlist if h['enabled'] and h['ready']])}
-    return req.render('channelinfo.chtml', values, 'Channel Info', 'hostsTab')
+    return req.render('channelinfo.chtml', values, 'Channel Info', 'hosts')

@@ -12,9 +12,9 @@ def api(req):
         version = "Can't determine (older then 1.23)"
     values = {'methods': methods, 'koji_hub_url': req.opts['KojiHubURL'],
               'koji_version': version}
-    return req.render('api.chtml', values, 'API', 'apiTab')
+    return req.render('api.chtml', values, 'API', 'api')
 
 
 @page
 def reports(req):
-    return req.render('reports.chtml', {}, 'Reports', 'reportsTab')
+    return req.render('reports.chtml', {}, 'Reports', 'reports')

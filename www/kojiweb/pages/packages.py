@@ -26,7 +26,7 @@ def packages(req, tagID=None, userID=None, order='package_name', start=None, pre
           'inherited': inherited == '1', 'with_blocked': blocked == '1'}
     paging.paginate_results(server, values, 'listPackages', kw=kw, start=start, order=order,
                             default_order='package_name', data_name='packages')
-    return req.render('packages.chtml', values, 'Packages', 'packagesTab')
+    return req.render('packages.chtml', values, 'Packages', 'packages')
 
 
 @page
@@ -44,4 +44,4 @@ def packageinfo(req, packageID, tagOrder='name', tagStart=None, buildOrder='-com
                            start=buildStart, order=buildOrder,
                            default_order='-completion_time', data_name='builds',
                            prefix='build')
-    return req.render('packageinfo.chtml', values, 'Package Info', 'packagesTab')
+    return req.render('packageinfo.chtml', values, 'Package Info', 'packages')

@@ -27,7 +27,7 @@ def _counted(req, title, template, rows, key, start, order, default):
     paging.paginate_list(values, rows, start=start, order=order, default_order=default,
                          data_name='rows')
     values['reportTitle'] = title
-    return req.render(template, values, title, 'reportsTab')
+    return req.render(template, values, title, 'reports')
 
 
 @page
@@ -135,7 +135,7 @@ def buildsbystatus(req, days='7'):
                                 ('CANCELED', 'Canceled'))]
     values = {'rows': rows, 'days': days, 'dayChoices': DAY_CHOICES}
     _graph(values, rows, 'builds')
-    return req.render('buildsbystatus.chtml', values, 'Builds by Status', 'reportsTab')
+    return req.render('buildsbystatus.chtml', values, 'Builds by Status', 'reports')
 
 
 @page
@@ -181,4 +181,4 @@ def clusterhealth(req, arch='__all__'):
                      'readyPercent': int(100 * len(ready) / len(enabled)) if enabled
                      else 0})
     values = {'rows': rows, 'arch': arch, 'arches': sorted(arches)}
-    return req.render('clusterhealth.chtml', values, 'Cluster health', 'reportsTab')
+    return req.render('clusterhealth.chtml', values, 'Cluster health', 'reports')

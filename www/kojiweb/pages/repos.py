@@ -16,8 +16,8 @@ def buildrootinfo(req, buildrootID):
         values['task'] = server.getTaskInfo(br['task_id'], request=True) \
             if br['task_id'] else None
         values['taskLabel'] = koji.taskLabel
-        return req.render('buildrootinfo.chtml', values, 'Buildroot Info', 'hostsTab')
-    return req.render('buildrootinfo_cg.chtml', values, 'Buildroot Info', 'hostsTab')
+        return req.render('buildrootinfo.chtml', values, 'Buildroot Info', 'hosts')
+    return req.render('buildrootinfo_cg.chtml', values, 'Buildroot Info', 'hosts')
 
 
 @page
@@ -34,4 +34,4 @@ def repoinfo(req, repoID):
         else:
             values['url'] = '%s/repos/%s/%s' % (top, repo['tag_name'], repo['id'])
         values['stateName'] = koji.REPO_STATES[repo['state']].lower()
-    return req.render('repoinfo.chtml', values, 'Repo Info', 'tagsTab')
+    return req.render('repoinfo.chtml', values, 'Repo Info', 'tags')

@@ -48,7 +48,7 @@ def rpminfo(req, rpmID, fileOrder='name', fileStart=None, buildrootOrder='-id',
     paging.paginate_method(server, values, 'listBuildroots', kw={'rpmID': rpm['id']},
                            start=buildrootStart, order=buildrootOrder, default_order='-id',
                            data_name='buildroots', prefix='buildroot')
-    return req.render('rpminfo.chtml', values, 'RPM Info', 'buildsTab')
+    return req.render('rpminfo.chtml', values, 'RPM Info', 'builds')
 
 
 @page
@@ -69,4 +69,4 @@ def fileinfo(req, filename, rpmID=None, archiveID=None):
         raise koji.GenericError('no file %s in %s' % (
             filename, 'rpm %s' % rpmID if rpmID else 'archive %s' % archiveID))
     values['file'] = info
-    return req.render('fileinfo.chtml', values, 'File Info', 'buildsTab')
+    return req.render('fileinfo.chtml', values, 'File Info', 'builds')

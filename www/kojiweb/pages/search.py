@@ -45,4 +45,4 @@ def search(req, start=None, order=None, terms=None, type=None, match='glob'):
                 page_name, key = INFO_PAGES[type]
                 raise Redirect('%s?%s=%i' % (page_name, key, results[0]['id']))
             values['infoPage'] = INFO_PAGES[type]
-    return req.render('search.chtml', values, 'Search', 'searchTab')
+    return req.render('search.chtml', values, 'Search', 'search')

@@ -22,7 +22,7 @@ def activesession(req, start=None, order=None):
             item['start'] = start_ts
     paging.paginate_list(values, data, start=start, order=order, default_order='-id',
                          data_name='sessions')
-    return req.render('activesession.chtml', values, 'Active sessions', 'reportsTab')
+    return req.render('activesession.chtml', values, 'Active sessions', 'activesession')
 
 
 @page

@@ -39,4 +39,4 @@ def index(req, packageOrder='package_name', packageStart=None):
             notif['tag'] = tag.result if tag else None
         values['notifs'] = notifs
     values['taskLabel'] = koji.taskLabel
-    return req.render('index.chtml', values, 'Summary', 'summaryTab')
+    return req.render('index.chtml', values, 'Build System Info', 'summary')

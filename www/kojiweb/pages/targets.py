@@ -11,7 +11,7 @@ def buildtargets(req, start=None, order='name'):
     values = {}
     paging.paginate_results(req.server, values, 'getBuildTargets', start=start, order=order,
                             default_order='name', data_name='targets')
-    return req.render('buildtargets.chtml', values, 'Build Targets', 'buildtargetsTab')
+    return req.render('buildtargets.chtml', values, 'Build Targets', 'buildtargets')
 
 
 @page
@@ -35,4 +35,4 @@ def buildtargetinfo(req, targetID=None, name=None):
     mc.call_all(strict=True)
     values = {'target': target, 'buildTag': build_tag.result, 'destTag': dest_tag.result}
     return req.render('buildtargetinfo.chtml', values, 'Build Target Info',
-                      'buildtargetsTab')
+                      'buildtargets')

@@ -73,4 +73,4 @@ def getfile(req, taskID, name, volume='DEFAULT', offset=None, size=None):
 def watchlogs(req, taskID):
     task_id = _int_param(taskID, 'taskID')
     values = {'taskID': task_id}
-    return req.render('watchlogs.chtml', values, 'Logs for task %i' % task_id, 'tasksTab')
+    return req.render('watchlogs.chtml', values, 'Build System Info', 'summary')

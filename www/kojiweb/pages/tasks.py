@@ -95,7 +95,7 @@ def tasks(req, owner=None, state='active', view='tree', method='all', hostID=Non
             task['descendents'] = call.result
     values['rows'] = _flatten(data, view == 'tree')
     values['taskLabel'] = koji.taskLabel
-    return req.render('tasks.chtml', values, 'Tasks', 'tasksTab')
+    return req.render('tasks.chtml', values, 'Tasks', 'tasks')
 
 
 def _flatten(data, tree):
@@ -194,7 +194,7 @@ def taskinfo(req, taskID):
     values['taskTime'] = util.formatTimestampDifference(
         task['start_ts'], task['completion_ts']) if task.get('completion_ts') and \
         task.get('start_ts') else ''
-    return req.render('taskinfo.chtml', values, 'Task Info', 'tasksTab')
+    return req.render('taskinfo.chtml', values, 'Task Info', 'tasks')
 
 
 def _desc_rows(task_id, desc):

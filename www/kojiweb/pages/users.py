@@ -15,7 +15,7 @@ def users(req, order='name', start=None, prefix=None):
     values = {'prefix': prefix, 'prefixes': '0123456789abcdefghijklmnopqrstuvwxyz'}
     paging.paginate_method(server, values, 'listUsers', kw={'prefix': prefix}, start=start,
                            order=order, default_order='name', data_name='users')
-    return req.render('users.chtml', values, 'Users', 'usersTab')
+    return req.render('users.chtml', values, 'Users', 'users')
 
 
 @page
@@ -35,4 +35,4 @@ def userinfo(req, userID, packageOrder='package_name', packageStart=None,
                            start=buildStart, order=buildOrder,
                            default_order='-completion_time', data_name='builds',
                            prefix='build', page_size=10)
-    return req.render('userinfo.chtml', values, 'User Info', 'usersTab')
+    return req.render('userinfo.chtml', values, 'User Info', 'users')

@@ -105,15 +105,45 @@ class Request(object):
             raise Redirect('login')
         self.proxy_login(self.username)
         if not auth.check_token(self.params.get('a'), self.username, self.opts):
-            raise Redirect(self.referer_or_index())
+            self.redirect_back(None, self.base_url().startswith('https://'))
 
-    def referer_or_index(self):
-        referer = self.environ.get('HTTP_REFERER')
-        if referer:
-            host = urllib.parse.urlsplit(referer).netloc
-            if host and host == self.environ.get('HTTP_HOST'):
-                return referer
-        return 'index'
+    def construct_url(self, path):
+        """scheme://SERVER_NAME[:SERVER_PORT]path, the port left out when it is the
+        scheme's default."""
+        env = self.environ
+        scheme = env.get('wsgi.url_scheme', 'http')
+        host = env.get('SERVER_NAME', 'localhost')
+        port = str(env.get('SERVER_PORT', ''))
+        if (scheme, port) in (('https', '443'), ('http', '80')) or not port:
+            return '%s://%s%s' % (scheme, host, path)
+        return '%s://%s:%s%s' % (scheme, host, port, path)
+
+    def base_url(self):
+        return self.construct_url(self.environ.get('SCRIPT_NAME', ''))
+
+    def redirect_back(self, page, force_ssl):
+        """Redirect to page (or a same-site Referer, or index) as an absolute URL."""
+        env = self.environ
+        local = '%s://%s' % (env.get('REQUEST_SCHEME', env.get('wsgi.url_scheme', 'http')),
+                             env.get('SERVER_NAME', 'localhost'))
+        if not page:
+            referer = env.get('HTTP_REFERER', '')
+            page = referer if referer.startswith(local) else 'index'
+        if page.startswith('http'):
+            if not page.startswith(local):
+                # only this site's pages
+                page = 'index'
+        if page.startswith('http'):
+            pass
+        elif page.startswith('/'):
+            page = self.construct_url(page)
+        else:
+            page = self.base_url() + '/' + page
+        if force_ssl:
+            page = page.replace('http:', 'https:', 1)
+        else:
+            page = page.replace('https:', 'http:', 1)
+        raise Redirect(page)
 
     def user_perms(self):
         if self.perms is None:
@@ -157,6 +187,7 @@ class Request(object):
             'siteName': site,
             'title': title,
             'pageID': page_id or '',
+            'terms': '',
             'currentDate': str(datetime.datetime.now()),
             'currentUser': self.user,
             'authToken': token,

@@ -147,15 +147,37 @@ def taskScratchClass(task):
 
 
 def explainError(error):
-    """(short explanation, error string) of an exception for the error page."""
+    """(explanation, debug level) of an exception, with upstream's wording.
+
+    Level 0 hides the exception text on the error page, 1 shows it, 2 also the traceback
+    (when PythonDebug is on).
+    """
+    import socket
+    import ssl
+    import xmlrpc.client
+    from xml.parsers.expat import ExpatError
     if isinstance(error, koji.ServerOffline):
-        return 'The server is offline. Please try again later.', str(error)
+        return 'The server is offline. Please try again later.', 0
     if isinstance(error, koji.ActionNotAllowed):
-        return ('Please login with an account that has permission to perform this action.',
-                str(error))
-    if isinstance(error, koji.AuthError):
-        return 'Please log in to perform this action.', str(error)
+        return ('The web interface has tried to do something that your account is not '
+                'allowed to do. This is most likely a bug in the web interface.'), 2
+    if isinstance(error, koji.FunctionDeprecated):
+        return ('The web interface has tried to access a deprecated function. This is most '
+                'likely a bug in the web interface.'), 2
+    if isinstance(error, koji.RetryError):
+        return ('The web interface is having difficulty communicating with the main server '
+                'and was unable to retry an operation. Most likely this indicates a network '
+                'issue, but it could also be a configuration issue.'), 1
     if isinstance(error, koji.GenericError):
-        return 'An error has occurred while processing your request.', str(error)
-    return 'An error has occurred on the web server.', '%s: %s' % (
-        type(error).__name__, error)
+        if getattr(error, 'fromFault', False):
+            return ('An error has occurred on the main server. This could be a software '
+                    'bug, a server configuration issue, or possibly something else.'), 2
+        return ('An error has occurred in the web interface code. This could be due to a '
+                'bug or a configuration issue.'), 2
+    if isinstance(error, (socket.error, ssl.SSLError)):
+        return ('The web interface is having difficulty communicating with the main '
+                'server. This most likely indicates a network issue.'), 1
+    if isinstance(error, (xmlrpc.client.ProtocolError, ExpatError)):
+        return ('The main server returned an invalid response. This could be caused by a '
+                'network issue or load issues on the server.'), 1
+    return 'An error has occurred while processing your request.', 2
