@@ -7,7 +7,7 @@ import pytest
 import koji
 from kojihub.builds import build_write
 from kojihub.builds.builds import get_build
-from kojihub.core.argcheck import MAX_EXTRA_DEPTH, check_extra
+from kojihub.core.validate import MAX_EXTRA_DEPTH, check_extra
 from kojihub.tags import tags
 
 

@@ -12,7 +12,7 @@ from koji.context import context
 from koji.plugin import run_callbacks
 
 from .builds import get_build
-from ..core.argcheck import check_extra
+from ..core.validate import check_extra
 from ..core.db import DeleteProcessor, InsertProcessor, QueryProcessor, UpdateProcessor, nextval
 from ..core.lookup import lookup_name
 from ..users.users import get_user

@@ -8,7 +8,8 @@ import logging
 
 import koji
 
-from .argcheck import UpstreamName, binds, call_checked, check_arguments, param_checks
+from .argcheck import UpstreamName, binds, call_checked
+from .validate import check_arguments, param_checks
 
 logger = logging.getLogger('koji.hub.registry')
 

@@ -9,7 +9,7 @@ import koji
 from koji.context import context
 
 from ..users import perms as _perms
-from ..core.argcheck import check_extra
+from ..core.validate import check_extra
 from ..core.db import InsertProcessor, QueryProcessor, UpdateProcessor, _singleValue
 from .inheritance import _write_inheritance_data, readFullInheritance
 from ..core.lookup import get_id, name_or_id_clause
