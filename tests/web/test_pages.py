@@ -85,9 +85,9 @@ def test_hub_fault_and_web_error_are_explained_apart(web):
     assert 'No such build: 987654' in fault
     missing = web.get('taskinfo?taskID=987654').text
     assert 'No such task ID: 987654' in missing
-    local = web.get('tasks?state=bogus').text
+    local = web.get('tasks?view=bogus').text
     assert 'An error has occurred in the web interface code.' in local
-    assert 'Invalid state: bogus' in local
+    assert "Invalid value for view: &#x27;bogus&#x27;" in local
 
 
 @pytest.mark.parametrize('path', [
@@ -96,7 +96,7 @@ def test_hub_fault_and_web_error_are_explained_apart(web):
     'hostinfo?hostID=987654', 'channelinfo?channelID=987654', 'rpminfo?rpmID=987654',
     'archiveinfo?archiveID=987654', 'buildrootinfo?buildrootID=987654',
     'buildtargetinfo?targetID=987654', 'tasks?order=bad;order', 'taskinfo',
-    'tasks?state=bogus', 'fileinfo?filename=x&rpmID=987654'])
+    'tasks?view=bogus', 'fileinfo?filename=x&rpmID=987654'])
 def test_bad_input_gives_error_page(web, path):
     resp = web.get(path)
     assert resp.status_code == 500
@@ -117,6 +117,11 @@ def test_tasks_tree_view_nests_children(web, data):
     assert 'taskID=%d"' % data['child'] not in flat
     closed = ok(web.get('tasks?state=closed'))
     assert 'taskID=%d"' % data['parent'] not in closed
+
+
+def test_tasks_state_must_be_known(web):
+    resp = web.get('tasks?state=bogus')
+    assert resp.status_code == 500 and 'Traceback' not in resp.text
 
 
 def test_tasks_filters_by_method_and_sorts(web, data):

@@ -27,4 +27,5 @@ def archiveinfo(req, archiveID, fileOrder='name', fileStart=None, buildrootOrder
     paging.paginate_method(server, values, 'listBuildroots', kw={'archiveID': archive['id']},
                            start=buildrootStart, order=buildrootOrder, default_order='-id',
                            data_name='buildroots', prefix='buildroot')
-    return req.render('archiveinfo.chtml', values, 'Archive Info', 'builds')
+    return req.render('archiveinfo.chtml', values, archive['filename'] + ' | Archive Info',
+                      'builds')

@@ -10,8 +10,11 @@ from .tasks import _int_param
 
 
 def _prefix(value):
-    if value and len(value) == 1 and value.lower() in '0123456789abcdefghijklmnopqrstuvwxyz':
-        return value.lower()
+    """The first character, lowercased, if it is one of the prefix letters."""
+    if value:
+        value = value.lower()[0]
+        if value in '0123456789abcdefghijklmnopqrstuvwxyz':
+            return value
     return None
 
 
@@ -30,17 +33,13 @@ def builds(req, userID=None, tagID=None, packageID=None, state=None, order='-bui
         package = server.getPackage(int(packageID) if str(packageID).isdigit()
                                     else packageID, strict=True)
     prefix = _prefix(prefix)
-    if state == 'all' or state in (None, ''):
+    if state == 'all' or state is None:
         state = None
     else:
-        state = _int_param(state, 'state')
-        if state not in koji.BUILD_STATES.values():
-            raise koji.GenericError('Invalid state: %s' % state)
+        state = int(state)
     btypes = sorted(b['name'] for b in server.listBTypes())
-    if type in (None, '', 'all'):
+    if type not in btypes:
         type = None
-    elif type not in btypes:
-        raise koji.GenericError('Invalid build type: %s' % type)
     values.update(user=user, tag=tag, package=package, state=state, prefix=prefix,
                   inherited=inherited == '1', latest=latest == '1', type=type,
                   btypes=btypes, userID=userID, tagID=tagID, packageID=packageID,
@@ -117,4 +116,5 @@ def buildinfo(req, buildID):
     values['pathinfo'] = koji.PathInfo(topdir=req.opts['KojiFilesURL'])
     values['basename'] = os.path.basename
     values['taskLabel'] = koji.taskLabel
-    return req.render('buildinfo.chtml', values, 'Build Info', 'builds')
+    return req.render('buildinfo.chtml', values, koji.buildLabel(build) + ' | Build Info',
+                      'builds')

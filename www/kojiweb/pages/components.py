@@ -68,4 +68,5 @@ def externalrepoinfo(req, extrepoID):
     ident = int(extrepoID) if str(extrepoID).isdigit() else extrepoID
     repo = server.getExternalRepo(ident, strict=True)
     values = {'extRepo': repo, 'repoTags': server.getTagExternalRepos(repo_info=repo['id'])}
-    return req.render('externalrepoinfo.chtml', values, 'External Repo Info', 'tags')
+    return req.render('externalrepoinfo.chtml', values, repo['name'] + ' | External Repo Info',
+                      'tags')

@@ -77,7 +77,7 @@ def hostinfo(req, hostID=None, userID=None):
     values = {'host': host, 'channels': sorted(channels.result, key=lambda c: c['name']),
               'buildroots': sorted(brs.result, key=lambda b: -b['id']),
               'lastUpdate': upd.result}
-    return req.render('hostinfo.chtml', values, 'Host Info', 'hosts')
+    return req.render('hostinfo.chtml', values, host['name'] + ' | Host Info', 'hosts')
 
 
 @page
@@ -95,4 +95,5 @@ def channelinfo(req, channelID):
     values = {'channel': channel, 'taskCount': active.result, 'hosts': hostlist,
               'enabledHosts': len([h for h in hostlist if h['enabled']]),
               'readyHosts': len([h for h in hostlist if h['enabled'] and h['ready']])}
-    return req.render('channelinfo.chtml', values, 'Channel Info', 'hosts')
+    return req.render('channelinfo.chtml', values, channel['name'] + ' | Channel Info',
+                      'hosts')

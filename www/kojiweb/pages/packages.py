@@ -24,8 +24,8 @@ def packages(req, tagID=None, userID=None, order='package_name', start=None, pre
                   prefixes='0123456789abcdefghijklmnopqrstuvwxyz')
     kw = {'tagID': tag and tag['id'], 'userID': user and user['id'], 'prefix': prefix,
           'inherited': inherited == '1', 'with_blocked': blocked == '1'}
-    paging.paginate_results(server, values, 'listPackages', kw=kw, start=start, order=order,
-                            default_order='package_name', data_name='packages')
+    paging.paginate_method(server, values, 'listPackages', kw=kw, start=start, order=order,
+                           default_order='package_name', data_name='packages')
     return req.render('packages.chtml', values, 'Packages', 'packages')
 
 
@@ -37,11 +37,12 @@ def packageinfo(req, packageID, tagOrder='name', tagStart=None, buildOrder='-com
     if package is None:
         raise koji.GenericError('No such package ID: %s' % packageID)
     values = {'package': package}
-    paging.paginate_results(server, values, 'listTags', kw={'package': package['id']},
-                            start=tagStart, order=tagOrder, default_order='name',
-                            data_name='tags', prefix='tag')
+    paging.paginate_method(server, values, 'listTags', kw={'package': package['id']},
+                           start=tagStart, order=tagOrder, default_order='name',
+                           data_name='tags', prefix='tag')
     paging.paginate_method(server, values, 'listBuilds', kw={'packageID': package['id']},
                            start=buildStart, order=buildOrder,
                            default_order='-completion_time', data_name='builds',
                            prefix='build')
-    return req.render('packageinfo.chtml', values, 'Package Info', 'packages')
+    return req.render('packageinfo.chtml', values, package['name'] + ' | Package Info',
+                      'packages')

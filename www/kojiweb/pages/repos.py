@@ -1,6 +1,8 @@
 """Buildroots (buildrootinfo) and repos (repoinfo)."""
 import koji
 
+from kojiweb import util
+
 from . import page
 from .tasks import _int_param
 
@@ -16,8 +18,10 @@ def buildrootinfo(req, buildrootID):
         values['task'] = server.getTaskInfo(br['task_id'], request=True) \
             if br['task_id'] else None
         values['taskLabel'] = koji.taskLabel
-        return req.render('buildrootinfo.chtml', values, 'Buildroot Info', 'hosts')
-    return req.render('buildrootinfo_cg.chtml', values, 'Buildroot Info', 'hosts')
+        return req.render('buildrootinfo.chtml', values,
+                          util.brLabel(br) + ' | Buildroot Info', 'hosts')
+    return req.render('buildrootinfo_cg.chtml', values,
+                      util.brLabel(br) + ' | Buildroot Info', 'hosts')
 
 
 @page

@@ -1,7 +1,7 @@
 """One rpm (rpminfo) and one file of an rpm or archive (fileinfo)."""
 import koji
 
-from kojiweb import paging
+from kojiweb import paging, util
 
 from . import page
 from .tasks import _int_param
@@ -48,7 +48,8 @@ def rpminfo(req, rpmID, fileOrder='name', fileStart=None, buildrootOrder='-id',
     paging.paginate_method(server, values, 'listBuildroots', kw={'rpmID': rpm['id']},
                            start=buildrootStart, order=buildrootOrder, default_order='-id',
                            data_name='buildroots', prefix='buildroot')
-    return req.render('rpminfo.chtml', values, 'RPM Info', 'builds')
+    return req.render('rpminfo.chtml', values,
+                      util.formatRPM(rpm, link=False) + ' | RPM Info', 'builds')
 
 
 @page
@@ -69,4 +70,4 @@ def fileinfo(req, filename, rpmID=None, archiveID=None):
         raise koji.GenericError('no file %s in %s' % (
             filename, 'rpm %s' % rpmID if rpmID else 'archive %s' % archiveID))
     values['file'] = info
-    return req.render('fileinfo.chtml', values, 'File Info', 'builds')
+    return req.render('fileinfo.chtml', values, info['name'] + ' | File Info', 'builds')

@@ -23,26 +23,28 @@ LABELS = [('package', 'Packages'), ('build', 'Builds'), ('tag', 'Tags'),
 @page
 def search(req, start=None, order=None, terms=None, type=None, match='glob'):
     server = req.server
-    values = {'terms': terms or '', 'type': type, 'match': match, 'error': None,
+    values = {'terms': '', 'type': type, 'match': match, 'error': None,
               'results': None, 'labels': LABELS}
-    if terms and type:
-        if type not in INFO_PAGES:
-            raise koji.GenericError('Unknown search type: %s' % type)
+    if terms:
+        terms = terms.strip()
+        values['terms'] = terms
         if match not in ('glob', 'regexp', 'exact'):
-            raise koji.GenericError('Unknown match type: %s' % match)
+            raise koji.GenericError('No such match type: %r' % (match,))
         if match == 'regexp':
             try:
                 re.compile(terms)
             except re.error:
                 values['error'] = 'Invalid regular expression'
-        if not values['error']:
-            default = '-id' if type in ('build', 'rpm', 'maven', 'win') else 'name'
-            results = paging.paginate_method(server, values, 'search',
-                                             args=(terms, type, match), start=start,
-                                             order=order, default_order=default,
-                                             data_name='results')
-            if not start and len(results) == 1:
-                page_name, key = INFO_PAGES[type]
-                raise Redirect('%s?%s=%i' % (page_name, key, results[0]['id']))
-            values['infoPage'] = INFO_PAGES[type]
+                values['terms'] = ''
+                return req.render('search.chtml', values, 'Search', 'search')
+        if type not in INFO_PAGES:
+            raise koji.GenericError('unknown search type: %s' % type)
+        default = '-id' if type in ('build', 'rpm', 'maven', 'win') else 'name'
+        results = paging.paginate_method(server, values, 'search', args=(terms, type, match),
+                                         start=start, order=order, default_order=default,
+                                         data_name='results')
+        if not start and len(results) == 1:
+            page_name, key = INFO_PAGES[type]
+            raise Redirect('%s?%s=%i' % (page_name, key, results[0]['id']))
+        values['infoPage'] = INFO_PAGES[type]
     return req.render('search.chtml', values, 'Search', 'search')

@@ -28,7 +28,8 @@ def taginfo(req, tagID, all='0', packageOrder='package_name', packageStart=None,
     values = {'tag': tag}
     if tag.get('revoke_event'):
         values['delete_ts'] = server.getEvent(tag['revoke_event'])['ts']
-        return req.render('taginfo_deleted.chtml', values, 'Tag Info', 'tags')
+        return req.render('taginfo_deleted.chtml', values, tag['name'] + ' | Tag Info',
+                          'tags')
     mc = server.multicall()
     npkgs = mc.countAndFilterResults('listPackages', tagID=tag['id'], inherited=True,
                                      with_blocked=False, filterOpts={'limit': 0})
@@ -63,4 +64,4 @@ def taginfo(req, tagID, all='0', packageOrder='package_name', packageStart=None,
     values['permName'] = permnames.get(tag['perm_id']) if tag['perm_id'] else None
     values['child'] = server.getTag(_lookup(childID), strict=True) if childID else None
     values['extra'] = sorted((tag.get('extra') or {}).items())
-    return req.render('taginfo.chtml', values, 'Tag Info', 'tags')
+    return req.render('taginfo.chtml', values, tag['name'] + ' | Tag Info', 'tags')

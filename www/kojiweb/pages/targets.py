@@ -34,5 +34,5 @@ def buildtargetinfo(req, targetID=None, name=None):
     dest_tag = mc.getTag(target['dest_tag'])
     mc.call_all(strict=True)
     values = {'target': target, 'buildTag': build_tag.result, 'destTag': dest_tag.result}
-    return req.render('buildtargetinfo.chtml', values, 'Build Target Info',
-                      'buildtargets')
+    return req.render('buildtargetinfo.chtml', values,
+                      target['name'] + ' | Build Target Info', 'buildtargets')

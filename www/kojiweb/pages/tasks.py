@@ -33,57 +33,59 @@ def _int_param(value, name):
         raise koji.GenericError('Invalid %s: %r' % (name, value))
 
 
+def _convert_if_int(value):
+    return int(value) if str(value).isdigit() else value
+
+
 @page
 def tasks(req, owner=None, state='active', view='tree', method='all', hostID=None,
           channelID=None, start=None, order='-id'):
     server = req.server
+    if view not in ('tree', 'toplevel', 'flat'):
+        raise koji.GenericError('Invalid value for view: %r' % (view,))
     values = {}
     all_tasks, toplevel, parents = _lists(req.opts)
     opts = {'decode': True}
-    ownerObj = None
+    values['owner'] = values['ownerObj'] = None
     if owner:
-        ownerObj = server.getUser(int(owner) if owner.isdigit() else owner, strict=True)
+        ownerObj = server.getUser(_convert_if_int(owner), strict=True)
         opts['owner'] = ownerObj['id']
-    values['owner'] = owner
-    values['ownerObj'] = ownerObj
+        values['owner'] = ownerObj['name']
+        values['ownerObj'] = ownerObj
     values['users'] = server.listUsers(queryOpts={'order': 'name'})
-    if method not in ['all'] + all_tasks:
-        raise koji.GenericError('Invalid method: %s' % method)
-    if method != 'all':
+    if method in all_tasks:
         opts['method'] = method
+    else:
+        method = 'all'
     values['method'] = method
     values['alltasks'] = sorted(all_tasks)
-    treeEnabled = not hostID and (method == 'all' or method in parents)
-    toplevelEnabled = method == 'all' or method in toplevel
-    if view not in ('tree', 'toplevel', 'flat'):
-        raise koji.GenericError('Invalid value for view: %s' % view)
-    if view == 'tree' and not treeEnabled:
-        view = 'toplevel' if toplevelEnabled and not hostID else 'flat'
-    if view == 'toplevel' and not toplevelEnabled:
+    treeEnabled = not (hostID or method not in ['all'] + parents)
+    if not treeEnabled and view == 'tree':
+        # a host's tasks, or a method that never has children: no tree
+        view = 'flat'
+    toplevelEnabled = method in ['all'] + toplevel
+    if not toplevelEnabled and view == 'toplevel':
         view = 'flat'
     if view in ('tree', 'toplevel'):
         opts['parent'] = None
-    values['view'] = view
-    values['treeEnabled'] = treeEnabled
-    values['toplevelEnabled'] = toplevelEnabled
-    if state not in STATES:
-        raise koji.GenericError('Invalid state: %s' % state)
+    values.update(view=view, treeEnabled=treeEnabled, toplevelEnabled=toplevelEnabled)
     if state == 'active':
         opts['state'] = ACTIVE
     elif state != 'all':
+        # a state name (KeyError for anything else, as upstream)
         opts['state'] = [koji.TASK_STATES[state.upper()]]
     values['state'] = state
     values['states'] = STATES
     values['host'] = values['channel'] = None
+    values['hostID'] = values['channelID'] = None
     if hostID:
-        values['host'] = server.getHost(_int_param(hostID, 'hostID'), strict=True)
-        opts['host_id'] = values['host']['id']
+        host = server.getHost(_convert_if_int(hostID), strict=True)
+        opts['host_id'] = host['id']
+        values['host'], values['hostID'] = host, host['id']
     if channelID:
-        values['channel'] = server.getChannel(_int_param(channelID, 'channelID'),
-                                              strict=True)
-        opts['channel_id'] = values['channel']['id']
-    values['hostID'] = hostID
-    values['channelID'] = channelID
+        channel = server.getChannel(_convert_if_int(channelID), strict=True)
+        opts['channel_id'] = channel['id']
+        values['channel'], values['channelID'] = channel, channel['id']
     data = paging.paginate_method(server, values, 'listTasks', kw={'opts': opts},
                                   start=start, order=order, default_order='-id',
                                   data_name='tasks', count=bool(start and start != '0'))
@@ -194,7 +196,8 @@ def taskinfo(req, taskID):
     values['taskTime'] = util.formatTimestampDifference(
         task['start_ts'], task['completion_ts']) if task.get('completion_ts') and \
         task.get('start_ts') else ''
-    return req.render('taskinfo.chtml', values, 'Task Info', 'tasks')
+    return req.render('taskinfo.chtml', values, koji.taskLabel(task) + ' | Task Info',
+                      'tasks')
 
 
 def _desc_rows(task_id, desc):

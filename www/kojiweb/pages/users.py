@@ -35,4 +35,4 @@ def userinfo(req, userID, packageOrder='package_name', packageStart=None,
                            start=buildStart, order=buildOrder,
                            default_order='-completion_time', data_name='builds',
                            prefix='build', page_size=10)
-    return req.render('userinfo.chtml', values, 'User Info', 'users')
+    return req.render('userinfo.chtml', values, user['name'] + ' | User Info', 'users')

@@ -69,6 +69,8 @@ def brStateName(stateID):
 
 
 def repoStateName(stateID):
+    if stateID == koji.REPO_INIT:
+        return 'initializing'
     return koji.REPO_STATES[stateID].lower()
 
 
@@ -107,13 +109,21 @@ def formatMode(mode):
 
 
 def formatRPM(rpminfo, link=True):
-    if rpminfo.get('epoch') is not None:
-        label = '%(name)s-%(epoch)s:%(version)s-%(release)s.%(arch)s' % rpminfo
-    else:
-        label = '%(name)s-%(version)s-%(release)s.%(arch)s' % rpminfo
+    """name-[epoch:]version-release.arch, with ` (draft_<build id>)` for draft rpms."""
+    epoch = '%s:' % rpminfo['epoch'] if rpminfo.get('epoch') else ''
+    suffix = ' (draft_%s)' % rpminfo.get('build_id', '???') if rpminfo.get('draft') else ''
+    label = '%s-%s%s-%s.%s%s' % (rpminfo['name'], epoch, rpminfo['version'],
+                                 rpminfo['release'], rpminfo['arch'], suffix)
     if link:
         return safe('<a href="rpminfo?rpmID=%s">%s</a>', rpminfo['id'], label)
     return label
+
+
+def brLabel(brinfo):
+    """tag-id-repo for standard buildroots, cg:id for content generators'."""
+    if brinfo['br_type'] == koji.BR_TYPES['STANDARD']:
+        return '%(tag_name)s-%(id)i-%(repo_id)i' % brinfo
+    return '%(cg_name)s:%(id)i' % brinfo
 
 
 def formatDep(name, version, flags):
