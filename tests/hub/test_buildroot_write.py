@@ -162,8 +162,10 @@ def test_rpm_lists(world):
     msg = world.fails('b1', koji.GenericError, host.setBuildRootList, br_id, [nvra('foo')])
     assert msg == 'buildroot %s in wrong state %s' % (br_id, BR['BUILDING'])
     world.act('b1')
-    # the same external rpm from another repo is another rpm; known ones are skipped
-    host.updateBuildRootList(br_id, [nvra('foo'), ext_entry('ext-tool', location='ext2')])
+    # the same external rpm from another repo is another rpm; known ones are skipped; an
+    # upstream kojid names the repo by its id
+    ext2 = external_repos.get_external_repo('ext2')['id']
+    host.updateBuildRootList(br_id, [nvra('foo'), ext_entry('ext-tool', location=ext2)])
     listing = get_buildroot_listing(br_id)
     assert sorted((r['name'], r['is_update'], r['external_repo_name']) for r in listing) == [
         ('ext-lib', False, 'ext1'), ('ext-tool', False, 'ext1'), ('ext-tool', True, 'ext2'),
@@ -177,6 +179,10 @@ def test_rpm_list_errors_write_nothing(world):
     assert msg == 'No such rpm: nosuch-1-1.x86_64'
     world.fails('b1', koji.GenericError, host.setBuildRootList, br_id,
                 [ext_entry('x', location='nosuchrepo')])
+    assert world.fails('b1', koji.GenericError, host.setBuildRootList, br_id,
+                       [ext_entry('x', location=99999)]) == 'No such external repo: 99999'
+    world.fails('b1', koji.ParameterError, host.setBuildRootList, br_id,
+                [ext_entry('x', location=['ext1'])])
     assert world.fails('b1', koji.GenericError, host.setBuildRootList, br_id,
                        [ext_entry('x', location='INTERNAL')]) == \
         'Not an external repo: INTERNAL'

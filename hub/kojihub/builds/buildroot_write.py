@@ -157,7 +157,8 @@ def _check_entries(rpmlist):
             if not isinstance(entry.get(key), str):
                 raise koji.ParameterError('Invalid rpm entry, bad %s: %r' % (key, entry))
         location = entry.get('location')
-        if location is not None and not isinstance(location, str):
+        if location is not None and (isinstance(location, bool)
+                                     or not isinstance(location, (str, int))):
             raise koji.ParameterError('Invalid rpm location: %r' % (location,))
 
 
@@ -202,17 +203,23 @@ def _find_external(entries):
     return [found.get(i + 1) for i in range(len(entries))]
 
 
-def _external_repo_ids(names):
+def _external_repo_ids(locations):
+    """{location: external repo id}; a location is a repo name or (as upstream kojid
+    sends it) a repo id."""
+    names = sorted(loc for loc in locations if isinstance(loc, str))
+    ids = sorted(loc for loc in locations if not isinstance(loc, str))
     query = QueryProcessor(columns=['name', 'id'], tables=['external_repo'],
-                           clauses=['name = ANY(%(names)s)'], values={'names': sorted(names)})
-    ids = dict((row['name'], row['id']) for row in query.execute())
-    missing = sorted(set(names) - set(ids))
-    if missing:
-        raise koji.GenericError('No such external repo: %s' % missing[0])
-    for name, repo_id in ids.items():
-        if repo_id == 0:
-            raise koji.GenericError('Not an external repo: %s' % name)
-    return ids
+                           clauses=['name = ANY(%(names)s) OR id = ANY(%(ids)s)'],
+                           values={'names': names, 'ids': ids})
+    found = {}
+    for row in query.execute():
+        found[row['name']] = found[row['id']] = row['id']
+    for loc in sorted(locations, key=str):
+        if loc not in found:
+            raise koji.GenericError('No such external repo: %s' % loc)
+        if found[loc] == 0:
+            raise koji.GenericError('Not an external repo: %s' % loc)
+    return dict((loc, found[loc]) for loc in locations)
 
 
 def _insert_external(entries):
