@@ -212,6 +212,10 @@ def test_task_output_taskstatus_and_getfile(web):
     binary = web.get('getfile?taskID=%d&name=data.bin' % task_id)
     assert binary.content == b'\x00\x01' * 10
     assert binary.headers['Content-Disposition'] == 'attachment; filename=data.bin'
+    # streamed without a length: chunked
+    assert binary.headers.get('Transfer-Encoding') == 'chunked'
+    last = web.get('getfile?taskID=%d&name=build.log&offset=-10&size=100' % task_id)
+    assert last.text == content[-10:]
     missing = web.get('getfile?taskID=%d&name=nope.log' % task_id)
     assert missing.status_code == 500
     page = web.get('taskinfo?taskID=%d' % task_id).text
@@ -219,3 +223,6 @@ def test_task_output_taskstatus_and_getfile(web):
         % task_id in page
     watch = web.get('watchlogs?taskID=%d' % task_id)
     assert watch.status_code == 200 and 'js/watchlogs.js' in watch.text
+    assert "watchLogs('logs')" in watch.text
+    assert '<title>Logs for task %d | kojitest</title>' % task_id in watch.text
+    assert web.get('watchlogs?taskID=x').status_code == 500

@@ -57,7 +57,8 @@ def test_watchlogs_follows_the_log(web, browser):
     web.hub.runas.chown_tree(outdir)
     browser.get(web.https_url + '/watchlogs?taskID=%d' % task_id)
     wait_for(browser, lambda d: 'first line of the log' in d.find_element(By.ID, 'logs').text)
-    assert browser.find_element(By.ID, 'watchstate').text == 'free'
+    assert browser.find_element(By.ID, 'watchstate').text == '%d: free' % task_id
+    assert browser.title == 'Logs for task %d | kojitest' % task_id
 
 
 def test_cancel_a_task_from_the_browser(web, browser):

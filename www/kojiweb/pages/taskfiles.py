@@ -4,6 +4,8 @@ import mimetypes
 
 import koji
 
+from kojiweb import util
+
 from . import Stream, Text, page
 from .tasks import _int_param
 
@@ -18,44 +20,52 @@ def taskstatus(req, taskID):
     task = server.getTaskInfo(task_id)
     if not task:
         return Text('')
-    lines = ['%i:%s' % (task['id'], koji.TASK_STATES[task['state']])]
+    out = '%i:%s\n' % (task['id'], koji.TASK_STATES[task['state']])
     files = server.listTaskOutput(task_id, stat=True, all_volumes=True)
-    for fname, volumes in sorted(files.items()):
-        for volume, info in sorted(volumes.items()):
-            lines.append('%s:%s:%s' % (volume, fname, info['st_size']))
-    return Text('\n'.join(lines) + '\n')
+    for fname, volumes in files.items():
+        for volume, info in volumes.items():
+            out += '%s:%s:%s\n' % (volume, fname, info['st_size'])
+    return Text(out)
 
 
 def _content_type(name):
+    guess = mimetypes.guess_type(name, strict=False)[0]
+    if guess:
+        return guess
     if name.endswith('.log') or name.endswith('.ks'):
         return 'text/plain'
-    guess = mimetypes.guess_type(name)[0]
-    return guess or 'application/octet-stream'
+    return 'application/octet-stream'
 
 
 @page
 def getfile(req, taskID, name, volume='DEFAULT', offset=None, size=None):
+    """A task output file streamed in 1 MiB chunks (no Content-Length: chunked), from
+    offset (negative: from the end) for size bytes."""
     server = req.server
     task_id = _int_param(taskID, 'taskID')
     output = server.listTaskOutput(task_id, stat=True, all_volumes=True)
-    info = (output.get(name) or {}).get(volume)
-    if info is None:
+    try:
+        info = output[name][volume]
+    except (KeyError, TypeError):
         raise koji.GenericError('no file "%s" output by task %i' % (name, task_id))
-    file_size = int(info['st_size'])
-    offset = int(offset) if offset not in (None, '') else 0
-    if offset < 0:
-        offset = max(file_size + offset, 0)
-    offset = min(offset, file_size)
-    remaining = file_size - offset
-    if size not in (None, ''):
-        remaining = max(min(int(size), remaining), 0)
     ctype = _content_type(name)
-    headers = [('Content-Type', ctype), ('Content-Length', str(remaining))]
-    if not ctype.startswith('text/'):
+    headers = []
+    if ctype != 'text/plain':
         headers.append(('Content-Disposition', 'attachment; filename=%s' % name))
+    headers.append(('Content-Type', ctype))
+    file_size = int(info['st_size'])
+    offset = 0 if offset is None else int(offset)
+    size = file_size if size is None else int(size)
+    if size < 0:
+        size = file_size
+    if offset < 0:
+        offset = max(offset, -file_size)
+        size = min(size, -offset)
+    else:
+        size = min(size, file_size - offset)
 
     def body():
-        pos, left = offset, remaining
+        pos, left = offset, size
         while left > 0:
             chunk = server.downloadTaskOutput(task_id, name, offset=pos,
                                               size=min(CHUNK, left), volume=volume)
@@ -69,8 +79,26 @@ def getfile(req, taskID, name, volume='DEFAULT', offset=None, size=None):
     return Stream('200 OK', headers, body())
 
 
+WATCH_PAGE = """<!DOCTYPE html>
+<html>
+<head>
+<meta charset="utf-8"/>
+<script type="text/javascript" src="%(script)s"></script>
+<title>Logs for task %(tasks)s | %(site)s</title>
+</head>
+<body onload="watchLogs('logs')">
+<pre id="logs">
+<span>Loading logs for task %(tasks)s...</span>
+</pre>
+</body>
+</html>
+"""
+
+
 @page
 def watchlogs(req, taskID):
-    task_id = _int_param(taskID, 'taskID')
-    values = {'taskID': task_id}
-    return req.render('watchlogs.chtml', values, 'Build System Info', 'summary')
+    """A bare page whose script follows the logs of one or more tasks."""
+    ids = taskID if isinstance(taskID, list) else [taskID]
+    tasks = ', '.join(str(_int_param(t, 'taskID')) for t in ids)
+    return WATCH_PAGE % {'tasks': tasks, 'site': util.escapeHTML(req.opts.get('SiteName')),
+                         'script': util.themePath('js/watchlogs.js', req.opts)}
