@@ -20,6 +20,8 @@ from kojiweb.templating import render  # noqa: E402
 import pages  # noqa: E402
 
 TEMPLATES = os.path.join(HERE, 'templates')
+# .../koji-web/scripts next to .../koji-web/static, installed or in a checkout (www/)
+STATIC = os.path.join(os.path.dirname(HERE), 'static')
 ALLOWED = ('GET', 'POST', 'HEAD')
 _opts_cache = {}
 _opts_lock = threading.Lock()
@@ -32,6 +34,8 @@ def _options(environ):
         opts = _opts_cache.get(key)
         if opts is None:
             opts = config.load(environ)
+            # not a web.conf option (as upstream): where themes and snippets are looked up
+            opts['KojiStaticDir'] = STATIC
             libpath = opts.get('LibPath')
             if libpath and os.path.isdir(libpath) and libpath not in sys.path:
                 sys.path.insert(0, libpath)
