@@ -88,7 +88,8 @@ demo: deps venv
 	$(VPY) util/koji-dev up --dir $(DEMO_DIR) $(if $(DEMO_DSN),--dsn '$(DEMO_DSN)') \
 	  $(if $(DEMO_PORT),--port $(DEMO_PORT)) --quiet
 	@eval "$$($(VPY) util/koji-dev env --dir $(DEMO_DIR))"; \
-	koji() { echo "+ koji $$*"; $(VPY) cli/koji -c "$$KOJI_CONFIG" -p "$$KOJI_PROFILE" \
+	koji() { echo "+ koji $$*"; $(abspath $(VPY)) $(CURDIR)/cli/koji -c "$$KOJI_CONFIG" \
+	  -p "$$KOJI_PROFILE" \
 	  --user "$$KOJI_ADMIN_USER" --password "$$KOJI_ADMIN_PASSWORD" "$$@"; }; \
 	set -e; \
 	koji hello; \
