@@ -147,3 +147,47 @@ def test_conf_variants_in_process(web, tmp_path):
                       {'Secret': config.HiddenValue('x')})
     status, headers, body = call(app, plain, 'index', cookie=value)
     assert '>carol</a>' in body and headers['Set-Cookie'].startswith('user=')
+
+
+def test_gssapi_mode_takes_remote_user(web, tmp_path):
+    """WebAuthType gssapi: the user is REMOTE_USER (set by mod_auth_gssapi); with WebCert the
+    web proxies it by cert, asking for the GSSAPI auth type, which the hub allows only with
+    AllowProxyAuthType."""
+    app = _publisher().application
+    conf = tmp_path / 'gssapi.conf'
+    conf.write_text('\n'.join([
+        '[web]', 'KojiHubURL = %s/kojihub' % web.hub.https_base,
+        'KojiHubCA = %s' % web.certs['ca'], 'WebCert = %s' % web.certs['kojiweb'],
+        'WebAuthType = gssapi', 'Secret = x', '']))
+
+    def login(remote_user):
+        environ_extra = {'REMOTE_USER': remote_user} if remote_user else {}
+        environ = {'REQUEST_METHOD': 'GET', 'SCRIPT_NAME': '/koji', 'PATH_INFO': '/login',
+                   'QUERY_STRING': 'page=tasks', 'SERVER_NAME': 'localhost',
+                   'SERVER_PORT': '443', 'wsgi.url_scheme': 'https',
+                   'wsgi.input': io.BytesIO(), 'koji.web.ConfigFile': str(conf),
+                   'koji.web.ConfigDir': '/nonexistent'}
+        environ.update(environ_extra)
+        out = {}
+
+        def start_response(status, headers):
+            out['status'], out['headers'] = status, headers
+        body = b''.join(app(environ, start_response)).decode()
+        return out['status'], out['headers'], body
+
+    status, headers, body = login(None)
+    assert status.startswith('500') and 'mod_auth_gssapi should have performed' in body
+    status, headers, body = login('dave')
+    assert status.startswith('500')
+    assert 'Proxy must use same auth mechanism as hub' in body
+    assert web.admin.getUser('dave') is None
+    web.hub.restart({'AllowProxyAuthType': True})
+    try:
+        status, headers, body = login('dave')
+        assert status == '302 Found', body
+        assert dict(headers)['Location'] == 'https://localhost/koji/tasks'
+        cookie = [v for k, v in headers if k == 'Set-Cookie'][0]
+        assert cookie.startswith('user=') and ':dave:' in cookie
+        assert web.admin.getUser('dave')['name'] == 'dave'
+    finally:
+        web.hub.restart({})

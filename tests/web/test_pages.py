@@ -96,12 +96,13 @@ def test_hub_fault_and_web_error_are_explained_apart(web):
     'hostinfo?hostID=987654', 'channelinfo?channelID=987654', 'rpminfo?rpmID=987654',
     'archiveinfo?archiveID=987654', 'buildrootinfo?buildrootID=987654',
     'buildtargetinfo?targetID=987654', 'tasks?order=bad;order', 'taskinfo',
-    'tasks?view=bogus', 'fileinfo?filename=x&rpmID=987654'])
+    'tasks?view=bogus', 'fileinfo?filename=x&rpmID=987654', 'tags?start=0&&bad'])
 def test_bad_input_gives_error_page(web, path):
     resp = web.get(path)
     assert resp.status_code == 500
     assert ('An error has occurred on the main server.' in resp.text
-            or 'An error has occurred in the web interface code.' in resp.text)
+            or 'An error has occurred in the web interface code.' in resp.text
+            or 'An error has occurred while processing your request.' in resp.text)
     assert 'Traceback' not in resp.text
     assert '<h4>Error</h4>' in resp.text
     assert 'Full tracebacks disabled' in resp.text

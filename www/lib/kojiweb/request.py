@@ -287,9 +287,9 @@ class Request(object):
 
 
 def parse_params(query):
-    """Query string only; blanks kept; repeated keys become lists."""
-    try:
-        pairs = urllib.parse.parse_qs(query, keep_blank_values=True, strict_parsing=True)
-    except ValueError:
-        pairs = urllib.parse.parse_qs(query, keep_blank_values=True)
+    """Query string only, parsed strictly (a malformed one is an error); blanks kept;
+    repeated keys become lists."""
+    if not query:
+        return {}
+    pairs = urllib.parse.parse_qs(query, keep_blank_values=True, strict_parsing=True)
     return {k: (v[0] if len(v) == 1 else v) for k, v in pairs.items()}
