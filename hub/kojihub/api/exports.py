@@ -5,6 +5,7 @@ added to the base list here, so the registry only has to know about this one cla
 """
 from ..builds.archives import ArchiveExports
 from ..core.auth import SessionExports
+from ..cg.exports import CGExports
 from ..builds.build_info import BuildInfoExports
 from ..builds.build_lifecycle import BuildLifecycleExports
 from ..builds.build_write import BuildWriteExports
@@ -57,7 +58,7 @@ class RootExports(MiscExports, SessionExports, UserExports, PermExports, TagExpo
                   TaggingExports, TaggedExports, BuildLifecycleExports,
                   VolumeExports, NotificationExports, SearchExports, SignatureExports,
                   SnapshotExports, BuildInfoExports, BuildTaskExports, DraftExports,
-                  ScratchExports, RpmImportExports):
+                  ScratchExports, RpmImportExports, CGExports):
     """Top-level (non-prefixed) hub calls, assembled from the domain mixins."""
 
 

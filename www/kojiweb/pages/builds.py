@@ -98,7 +98,15 @@ def buildinfo(req, buildID):
     for archive in archives.result:
         by_type.setdefault(archive['btype'], []).append(archive)
     values['archivesByType'] = sorted(by_type.items())
-    values['btypes'] = sorted((btype.result or {}).keys())
+    typeinfo = btype.result or {}
+    values['btypes'] = sorted(typeinfo.keys())
+    values['mavenbuild'] = typeinfo.get('maven')
+    module = ((build.get('extra') or {}).get('typeinfo') or {}).get('module') or {}
+    values['module_id'] = module.get('module_build_service_id')
+    values['mbs_web_url'] = req.opts.get('MBS_WEB_URL')
+    values['module_tag'] = None
+    if module.get('content_koji_tag'):
+        values['module_tag'] = server.getTag(module['content_koji_tag'])
     logs_by_dir = {}
     for entry in logs.result or []:
         logs_by_dir.setdefault(entry.get('dir') or '', []).append(entry)

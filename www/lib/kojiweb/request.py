@@ -182,7 +182,10 @@ class Request(object):
         mc = self.server.multicall()
         maven = mc.mavenEnabled()
         win = mc.winEnabled()
-        mc.call_all()
+        perms = mc.getUserPerms(self.user['id']) if self.user and self.perms is None else None
+        mc.call_all(strict=True)
+        if perms is not None:
+            self.perms = perms.result
         values = {
             'siteName': site,
             'title': title,
