@@ -10,7 +10,7 @@ import koji
 from tests.fixtures import db as dbfix
 from tests.fixtures.hub import HubServer, _ensure_dsn_user, _make_topdir, add_admin_user, \
     find_express
-from tests.integration.test_tasks_http import client
+from tests.integration.test_tasks_http import client, db_exec
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHADOW = os.path.join(ROOT, 'util', 'koji-shadow')
@@ -86,14 +86,15 @@ def local(local_hub, rpm_builds):
 
 @pytest.fixture
 def shadow(hub_server, local_hub, tmp_path):
-    def run(*args):
+    def run(*args, import_only=True, rules='', blacklist='blockme-*'):
         conf = tmp_path / 'koji-shadow.conf'
         conf.write_text(
             '[main]\nserver = %s\nremote = %s\nuser = %s\npassword = %s\n'
-            'remote_topurl = %s\nworkpath = %s\nimport_noarch_only = true\n'
-            '[rules]\nignorelist = ignore*\nblacklist = blockme-*\n'
+            'remote_topurl = %s\nworkpath = %s\nimport_noarch_only = %s\n'
+            '[rules]\nignorelist = ignore*\nblacklist = %s\n%s'
             % (local_hub.url, hub_server.url, local_hub.admin_user,
-               local_hub.admin_password, hub_server.topurl, tmp_path / 'work'))
+               local_hub.admin_password, hub_server.topurl, tmp_path / 'work',
+               'true' if import_only else 'false', blacklist, rules))
         return subprocess.run([sys.executable, SHADOW, '-c', str(conf)] + list(args),
                               capture_output=True, text=True, timeout=300)
     return run
@@ -179,3 +180,79 @@ def test_single_build_and_unknown_tag(shadow, remote, local, rpm_builds):
     res = shadow('no-such-tag')
     assert res.returncode == 1
     assert 'no-such-tag' in res.stderr
+
+
+def give_buildroot(server, session, build_nvr, dep_nvr, tag):
+    """Record on the remote that build_nvr was built in a buildroot of `tag` holding
+    dep_nvr's rpms (the hub makes such rows only for builds kojid runs)."""
+    session.addHost('shadow-builder', ['x86_64'])
+    build = session.getBuild(build_nvr)
+    dep = session.getBuild(dep_nvr)
+    db_exec(server, """
+        WITH t AS (INSERT INTO task (state, channel_id, owner, method, arch)
+                   SELECT 2, MIN(c.id), (SELECT id FROM users WHERE name = 'kojiadmin'),
+                          'buildArch', 'x86_64' FROM channels c RETURNING id),
+             r AS (INSERT INTO repo (tag_id, state)
+                   SELECT id, 1 FROM tag WHERE name = %(tag)s RETURNING id),
+             b AS (INSERT INTO buildroot (br_type) VALUES (0) RETURNING id),
+             s AS (INSERT INTO standard_buildroot (buildroot_id, host_id, repo_id, task_id,
+                                                   state)
+                   SELECT b.id, (SELECT id FROM host WHERE name = 'shadow-builder'), r.id,
+                          t.id, 3 FROM b, r, t RETURNING buildroot_id),
+             l AS (INSERT INTO buildroot_listing (buildroot_id, rpm_id, is_update)
+                   SELECT s.buildroot_id, rpminfo.id, FALSE FROM s, rpminfo
+                   WHERE rpminfo.build_id = %(dep)s RETURNING buildroot_id)
+        UPDATE rpminfo SET buildroot_id = (SELECT DISTINCT buildroot_id FROM l)
+        WHERE build_id = %(build)s AND arch <> 'src'""",
+            {'tag': tag, 'dep': dep['id'], 'build': build['id']})
+
+
+def test_rebuild_scans_buildroot_deps(shadow, remote, local, hub_server, rpm_builds):
+    """Runs after the import test: the noarch dep is then common on the local hub."""
+    arch, noarch = rpm_builds.arch, rpm_builds.noarch
+    remote.createTag('f1-build')
+    give_buildroot(hub_server, remote, arch.nvr, noarch.nvr, 'f1-build')
+    assert local.getBuild(noarch.nvr)['state'] == koji.BUILD_STATES['COMPLETE']
+    res = shadow_rebuild(shadow, '--test', '--build', arch.nvr)
+    out = res.stdout
+    assert res.returncode == 0, out + res.stderr
+    assert 'Missing build %s. Scanning deps...' % arch.nvr in out
+    assert ' Common build %s (from %s)' % (noarch.nvr, arch.nvr) in out
+    assert 'rebuild: %s' % arch.nvr in out
+    assert 'Skipping rebuild of %s (test mode)' % arch.nvr in out
+    # test mode pretends the rebuild worked (it started while scanning, as upstream)
+    assert 'common: 2 grey: 0 missing: 0 noroot: 0 pending: 0 total: 2' in out
+    assert local.getTag('SHADOWBUILD-f1-build') is None
+
+
+def shadow_rebuild(shadow, *args):
+    """koji-shadow without import_noarch_only (the fixture's config sets it)."""
+    return shadow(*args, import_only=False)
+
+
+def test_blocked_dep_breaks_the_rebuild(shadow, remote, local, rpm_builds):
+    arch, noarch = rpm_builds.arch, rpm_builds.noarch
+    res = shadow('--test', '--build', arch.nvr, import_only=False,
+                 rules='greylist = %s\n' % arch.nvr)
+    assert 'Greylisted build %s' % arch.nvr in res.stdout
+    res = shadow('--test', '--build', arch.nvr, import_only=False,
+                 rules='whitelist = %s\n' % arch.nvr, blacklist=noarch.nvr)
+    out = res.stdout
+    assert res.returncode == 0, out + res.stderr
+    assert ' Blocked build %s (from %s)' % (noarch.nvr, arch.nvr) in out
+    assert "Can't rebuild %s, %s is blocked" % (arch.nvr, noarch.nvr) in out
+    assert 'rebuild: %s' % arch.nvr not in out
+    assert 'brokendeps: 1' in out
+
+
+def test_bad_config(tmp_path):
+    conf = tmp_path / 'bad.conf'
+    conf.write_text('[main]\nserver = a\nserver = b\n')
+    res = subprocess.run([sys.executable, SHADOW, '-c', str(conf), TAG],
+                         capture_output=True, text=True)
+    assert res.returncode == 2 and 'Traceback' not in res.stderr
+    assert "option 'server' in section 'main' already exists" in res.stderr
+    conf.write_text('[main]\nnoauth = true\n[rules]\nsubstitutions =\n    a b c\n')
+    res = subprocess.run([sys.executable, SHADOW, '-c', str(conf), TAG],
+                         capture_output=True, text=True)
+    assert res.returncode == 1 and 'Bad substitution: a b c' in res.stderr

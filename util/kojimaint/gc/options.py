@@ -1,4 +1,5 @@
 """koji-gc's command line and its [main] config twins (config values become defaults)."""
+import configparser
 import optparse
 import os
 
@@ -133,7 +134,7 @@ def get_options(argv=None):
     defaults = parser.get_default_values()
     try:
         config = koji.read_config_files([options.config_file])
-    except Exception as exc:
+    except (koji.ConfigurationError, configparser.Error) as exc:
         parser.error('Could not read config file %s: %s' % (options.config_file, exc))
     try:
         _apply_config(config, defaults, options.debug)

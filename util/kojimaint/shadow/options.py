@@ -1,4 +1,5 @@
 """koji-shadow's command line; every option may also be set in [main] under its dest."""
+import configparser
 import optparse
 
 import koji
@@ -70,7 +71,7 @@ def get_options(argv=None):
         parser.error('a config file is required (-c/--config-file)')
     try:
         config = koji.read_config_files([(options.config_file, True)])
-    except koji.ConfigurationError as exc:
+    except (koji.ConfigurationError, configparser.Error) as exc:
         parser.error(str(exc))
     messages = []
     for opt in parser.option_list:
