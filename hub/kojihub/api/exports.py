@@ -10,6 +10,7 @@ from ..builds.build_info import BuildInfoExports
 from ..builds.build_lifecycle import BuildLifecycleExports
 from ..builds.build_write import BuildWriteExports
 from ..builds.build_tasks import BuildTaskExports
+from ..builds.typed_tasks import TypedTaskExports
 from ..builds.draft import DraftExports
 from ..builds.scratch import ScratchExports
 from ..builds.buildroots import BuildrootExports
@@ -58,7 +59,7 @@ class RootExports(MiscExports, SessionExports, UserExports, PermExports, TagExpo
                   TaggingExports, TaggedExports, BuildLifecycleExports,
                   VolumeExports, NotificationExports, SearchExports, SignatureExports,
                   SnapshotExports, BuildInfoExports, BuildTaskExports, DraftExports,
-                  ScratchExports, RpmImportExports, CGExports):
+                  ScratchExports, RpmImportExports, TypedTaskExports, CGExports):
     """Top-level (non-prefixed) hub calls, assembled from the domain mixins."""
 
 
