@@ -35,7 +35,7 @@ setup(
     packages=['koji', 'koji_cli', 'koji_cli.commands', 'kojihub', 'kojibuilder',
               'kojiralib', 'kojimaint', 'kojimaint.gc', 'kojimaint.shadow', 'kojiweb'] + [
         'kojihub.' + sub for sub in ('core', 'api', 'users', 'tags', 'builds', 'tasks',
-                                     'hosts', 'repos', 'notifications')],
+                                     'hosts', 'repos', 'notifications', 'cg')],
     package_dir={'kojihub': 'hub/kojihub', 'kojibuilder': 'builder/kojibuilder',
                  'kojiralib': 'util/kojiralib', 'kojimaint': 'util/kojimaint',
                  'kojiweb': 'www/lib/kojiweb'},
