@@ -139,7 +139,10 @@ def test_taskinfo(web, data):
     text = ok(web.get('taskinfo?taskID=%d' % data['parent']))
     assert 'Information for task' in text
     assert '<th>Method</th><td>newRepo</td>' in text
-    assert 'web-build' in text
+    # the request decoded: the tag parameter links to the tag
+    assert '<strong>Tag</strong>: <a href="taginfo?tagID=%d">web-build</a>' % data['tag']['id'] \
+        in text
+    assert '<strong>Debuginfo</strong>: False' in text
     assert 'href="taskinfo?taskID=%d"' % data['child'] in text
     child = ok(web.get('taskinfo?taskID=%d' % data['child']))
     assert '<tr><th>Parent</th><td><a href="taskinfo?taskID=%d">' % data['parent'] in child

@@ -3,7 +3,7 @@ import koji
 
 from kojiweb import paging, util
 
-from . import page
+from . import page, taskparams
 
 TASKS = ['build', 'buildSRPMFromSCM', 'rebuildSRPM', 'buildArch', 'chainbuild', 'maven',
          'buildMaven', 'chainmaven', 'wrapperRPM', 'winbuild', 'vmExec', 'waitrepo',
@@ -116,32 +116,6 @@ def _flatten(data, tree):
     return rows
 
 
-def _param_links(req, task):
-    """The task's request parameters, decoded, with links to the objects they name."""
-    params = task.get('request') or []
-    method = task['method']
-    out = []
-    labels = {
-        'build': ['Source', 'Build Target', 'Options'],
-        'buildArch': ['SRPM', 'Build Tag', 'Arch', 'Keep SRPM?', 'Options'],
-        'buildSRPMFromSCM': ['Source', 'Build Tag', 'Options'],
-        'rebuildSRPM': ['SRPM', 'Build Tag', 'Options'],
-        'tagBuild': ['Destination Tag', 'Build', 'Force?', 'From Tag'],
-        'newRepo': ['Tag', 'Options'],
-        'createrepo': ['Repo ID', 'Arch', 'Old Repo', 'External Repos'],
-        'waitrepo': ['Build Tag', 'Newer Than', 'NVRs'],
-        'buildNotification': ['Recipients', 'Build', 'Target', 'Web URL'],
-        'tagNotification': ['Recipients', 'Successful?', 'Tag', 'From Tag', 'Build',
-                            'User', 'Ignore Success?', 'Failure Message'],
-        'chainbuild': ['Build Groups', 'Build Target', 'Options'],
-        'distRepo': ['Tag', 'Repo ID', 'Keys', 'Options'],
-    }.get(method)
-    for idx, value in enumerate(params):
-        label = labels[idx] if labels and idx < len(labels) else 'Parameter %d' % idx
-        out.append((label, value))
-    return out
-
-
 @page
 def taskinfo(req, taskID):
     server = req.server
@@ -172,7 +146,8 @@ def taskinfo(req, taskID):
         for volume in volumes:
             files.append((fname, volume))
     values['files'] = files
-    values['params'] = _param_links(req, task)
+    params, opts = taskparams.decode(server, task)
+    values['paramsHTML'] = taskparams.params_html(params, opts)
     state = koji.TASK_STATES[task['state']]
     values['stateName'] = state.lower()
     values['result'] = None
