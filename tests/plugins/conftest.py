@@ -13,6 +13,7 @@ import koji
 from tests.fixtures import db as dbfix
 from tests.fixtures.cli import PRELOAD
 from tests.fixtures.forkcli import fork_cli
+from tests.plugins.broker import rabbitmq  # noqa: F401 (a fixture)
 from tests.fixtures.hub import (HubServer, _ensure_dsn_user, _make_topdir, add_admin_user,
                                 find_express)
 
