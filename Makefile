@@ -19,13 +19,14 @@ KOJI_TEST_DSN ?= host=127.0.0.1 port=5432 user=postgres dbname=postgres
 export KOJI_TEST_DSN
 
 PIP_PACKAGES := psycopg2-binary mod_wsgi pytest pytest-xdist requests-gssapi Cheetah3 \
-	python-dateutil defusedxml flake8 rpm selenium
+	python-dateutil defusedxml flake8 rpm selenium python-qpid-proton
 # what the venv was last built from; a change triggers a refresh
 CONSTRAINTS := constraints.txt
 VENV_KEY := $(shell cat setup.py $(CONSTRAINTS) | cksum | cut -d' ' -f1) $(sort $(PIP_PACKAGES))
 # wildcard keeps lint working before optional trees (plugins, www) exist
 LINT_PATHS := $(wildcard koji koji_cli hub plugins builder builder/kojid www util/koji-dev \
   util/bench-* util/kojidevlib util/kojimaint util/koji-gc util/koji-shadow util/koji-sweep-db \
+  util/koji-sidetag-cleanup \
   cli/koji tests setup.py)
 
 .PHONY: all deps venv demo demo-down test lint clean distclean
@@ -36,8 +37,9 @@ all: venv
 # Apache + headers (mod_wsgi builds against them), rpm with its Python bindings (reached
 # from the venv through the PyPI `rpm` shim), createrepo_c, Kerberos headers (gssapi) and
 # a KDC, a compiler and venv support, git and gnupg (SCM checkouts, rpm signing in the
-# tests), dnf and bubblewrap (the rpmbuild buildroot backend), and PostgreSQL when there is
-# no server.
+# tests), dnf and bubblewrap (the rpmbuild buildroot backend), RabbitMQ (the protonmsg
+# plugin's tests start a private node with its AMQP 1.0 plugin), and PostgreSQL when there
+# is no server.
 deps:
 	@missing=""; \
 	have() { command -v "$$1" >/dev/null 2>&1; }; \
@@ -54,6 +56,7 @@ deps:
 	have dnf || missing="$$missing dnf"; \
 	have bwrap || missing="$$missing bubblewrap"; \
 	have chromium || missing="$$missing chromium chromium-driver"; \
+	[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing="$$missing rabbitmq-server"; \
 	$(PYTHON) -c 'import ensurepip, sysconfig, os, sys; \
 	sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
 	  2>/dev/null || missing="$$missing python3-venv python3-dev"; \
