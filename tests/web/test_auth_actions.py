@@ -221,6 +221,9 @@ def test_task_output_taskstatus_and_getfile(web):
     page = web.get('taskinfo?taskID=%d' % task_id).text
     assert 'getfile?taskID=%d&amp;volume=DEFAULT&amp;name=build.log&amp;offset=-4000' \
         % task_id in page
+    # output files link to the task's folder under KojiFilesURL
+    assert 'href="%s/work/tasks/%d/%d/build.log"' % (web.hub.topurl, task_id % 10000,
+                                                     task_id) in page
     watch = web.get('watchlogs?taskID=%d' % task_id)
     assert watch.status_code == 200 and 'js/watchlogs.js' in watch.text
     assert "watchLogs('logs')" in watch.text

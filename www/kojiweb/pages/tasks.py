@@ -1,4 +1,7 @@
 """The tasks list and one task's page (taskinfo) with its tree."""
+import os
+import time
+
 import koji
 
 from kojiweb import paging, util
@@ -116,6 +119,37 @@ def _flatten(data, tree):
     return rows
 
 
+WATCHABLE = ('buildSRPMFromSCM', 'buildArch', 'createLiveMedia', 'buildMaven', 'wrapperRPM',
+             'vmExec', 'createrepo', 'runroot', 'createAppliance', 'createLiveCD')
+
+
+def _output_key(item):
+    """Logs last, then by extension and name."""
+    volume, name = item
+    base, ext = os.path.splitext(name)
+    return (ext == '.log', ext, base, volume)
+
+
+def _result_text(result, exc):
+    """(full, abbreviated) text of a task result."""
+    if exc is not None:
+        text = getattr(exc, 'faultString', None) or '%s: %s' % (type(exc).__name__, exc)
+    elif isinstance(result, dict):
+        text = '\n'.join('%s = %s' % (k, v) for k, v in sorted(result.items()))
+    elif isinstance(result, list):
+        text = '\n'.join(str(v) for v in result)
+    elif result is None:
+        text = ''
+    else:
+        text = str(result)
+    text = text.strip()
+    lines = text.splitlines()
+    abbr = '\n'.join(lines[:5])
+    if len(abbr) > 400:
+        abbr = abbr[:400]
+    return text, (abbr if abbr != text else None)
+
+
 @page
 def taskinfo(req, taskID):
     server = req.server
@@ -129,48 +163,59 @@ def taskinfo(req, taskID):
     desc = mc.getTaskDescendents(task_id, request=True)
     builds = mc.listBuilds(taskID=task_id)
     buildroots = mc.listBuildroots(taskID=task_id)
-    owner = mc.getUser(task['owner'])
+    owner = mc.getUser(task['owner']) if task['owner'] else None
     host = mc.getHost(task['host_id']) if task['host_id'] else None
     channel = mc.getChannel(task['channel_id']) if task['channel_id'] else None
     output = mc.listTaskOutput(task_id, all_volumes=True)
     mc.call_all(strict=True)
     values['parent'] = parent.result if parent else None
     values['descendents'] = desc.result
-    values['builds'] = builds.result
+    values['taskBuilds'] = builds.result[:1]
     values['buildroots'] = buildroots.result
-    values['owner'] = owner.result
+    values['owner'] = owner.result if owner else None
+    values['ownerIsHost'] = bool(owner and owner.result and
+                                 owner.result['usertype'] == koji.USERTYPES['HOST'])
     values['host'] = host.result if host else None
     values['channel'] = channel.result if channel else None
     files = []
-    for fname, volumes in sorted(output.result.items()):
-        for volume in volumes:
-            files.append((fname, volume))
-    values['files'] = files
+    for fname, volumes in output.result.items():
+        files.extend((volume, fname) for volume in volumes)
+    values['files'] = sorted(files, key=_output_key)
+    values['taskDir'] = {v: koji.PathInfo(topdir=req.opts['KojiFilesURL']).task(task_id, v)
+                         for v, _ in files}
     params, opts = taskparams.decode(server, task)
     values['paramsHTML'] = taskparams.params_html(params, opts)
     state = koji.TASK_STATES[task['state']]
     values['stateName'] = state.lower()
-    values['result'] = None
-    values['excClass'] = None
+    result = exc = None
     if state in ('CLOSED', 'FAILED'):
         try:
-            values['result'] = server.getTaskResult(task_id)
-        except Exception as exc:
-            values['excClass'] = type(exc).__name__
-            values['result'] = str(exc)
+            result = server.getTaskResult(task_id)
+        except Exception as error:
+            exc = error
+    values['fullResult'], values['abbrResult'] = _result_text(result, exc)
+    values['resultFailed'] = exc is not None
     can_manage = bool(req.user) and (req.is_admin() or req.user['id'] == task['owner'])
     values['canCancel'] = can_manage and state in ('FREE', 'OPEN', 'ASSIGNED')
     values['canResubmit'] = (can_manage and state in ('CANCELED', 'FAILED')
                              and not task['parent'])
     values['canFree'] = bool(req.user) and req.is_admin() and state in ('OPEN', 'ASSIGNED')
-    values['running'] = state in ('FREE', 'OPEN', 'ASSIGNED')
+    values['watchable'] = (state not in ('CLOSED', 'CANCELED', 'FAILED')
+                           and task['method'] in WATCHABLE)
+    values['estCompletion'] = None
+    build = values['taskBuilds'][0] if values['taskBuilds'] else None
+    if state == 'OPEN' and build and build['state'] == koji.BUILD_STATES['BUILDING']:
+        avg = server.getAverageBuildDuration(build['package_id'])
+        if avg is not None and build.get('creation_ts'):
+            values['estCompletion'] = build['creation_ts'] + avg
+    end_ts = task.get('completion_ts') if state != 'OPEN' else None
+    end_ts = end_ts or time.time()
+    values['totalTime'] = util.formatTimestampDifference(task['create_ts'], end_ts)
+    values['taskTime'] = util.formatTimestampDifference(task['start_ts'], end_ts) \
+        if task.get('start_ts') else ''
     values['desc_rows'] = _desc_rows(task_id, desc.result)
     values['taskLabel'] = koji.taskLabel
-    values['totalTime'] = util.formatTimestampDifference(
-        task['create_ts'], task['completion_ts']) if task.get('completion_ts') else ''
-    values['taskTime'] = util.formatTimestampDifference(
-        task['start_ts'], task['completion_ts']) if task.get('completion_ts') and \
-        task.get('start_ts') else ''
+    values['buildLabel'] = koji.buildLabel
     return req.render('taskinfo.chtml', values, koji.taskLabel(task) + ' | Task Info',
                       'tasks')
 
