@@ -50,6 +50,8 @@ deps:
 	have createrepo_c || missing="$$missing createrepo-c"; \
 	have krb5-config || missing="$$missing libkrb5-dev"; \
 	have krb5kdc || [ -x /usr/sbin/krb5kdc ] || missing="$$missing krb5-kdc"; \
+	[ -x /usr/sbin/kadmin.local ] || missing="$$missing krb5-admin-server krb5-user"; \
+	[ -f /usr/lib/apache2/modules/mod_auth_gssapi.so ] || missing="$$missing libapache2-mod-auth-gssapi"; \
 	have gcc || missing="$$missing gcc"; \
 	have git || missing="$$missing git"; \
 	have gpg || missing="$$missing gnupg"; \
