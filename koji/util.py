@@ -937,3 +937,9 @@ def _task_state_name(state):
         return TASK_STATES[state]
     except (KeyError, IndexError, TypeError):
         return state
+
+
+# maven build parameters live in their own module; upstream has them here
+from koji.maven_params import (MavenConfigOptAdapter, maven_opts, maven_params,  # noqa: E402,F401
+                               parse_maven_chain, parse_maven_param, parse_maven_params,
+                               wrapper_params)
