@@ -6,49 +6,59 @@ import koji
 from kojiweb import paging
 
 from . import page
-from .tasks import ACTIVE, _int_param
+from .tasks import ACTIVE
 
 _ARCH_RE = re.compile(r'^[\w-]+$')
+
+
+def _validate_arch(arch):
+    if not arch:
+        return None
+    if _ARCH_RE.match(arch):
+        return arch
+    raise koji.GenericError('No such arch: %r' % (arch,))
 
 
 @page
 def hosts(req, state='enabled', start=None, order='name', ready='all', channel='all',
           arch='all'):
+    """All hosts, filtered here (state, readiness, arch, channel) and sorted as a list."""
     server = req.server
     values = {}
-    kw = {}
-    if state not in ('enabled', 'disabled', 'all'):
-        state = 'enabled'
-    if state != 'all':
-        kw['enabled'] = state == 'enabled'
-    if ready not in ('yes', 'no', 'all'):
+    data = server.listHosts()
+    values['arches'] = sorted({a for h in data for a in h['arches'].split()})
+    if state == 'enabled':
+        data = [h for h in data if h['enabled']]
+    elif state == 'disabled':
+        data = [h for h in data if not h['enabled']]
+    else:
+        state = 'all'
+    if ready == 'yes':
+        data = [h for h in data if h['ready']]
+    elif ready == 'no':
+        data = [h for h in data if not h['ready']]
+    else:
         ready = 'all'
-    if ready != 'all':
-        kw['ready'] = ready == 'yes'
     if arch != 'all':
-        if not _ARCH_RE.match(arch or ''):
-            raise koji.GenericError('Invalid arch: %s' % arch)
-        kw['arches'] = [arch]
-    channels = server.listChannels()
-    names = sorted(c['name'] for c in channels)
-    if channel != 'all':
-        match = [c for c in channels if c['name'] == channel]
-        if not match:
-            raise koji.GenericError('No such channel: %s' % channel)
-        kw['channelID'] = match[0]['id']
-    data = server.listHosts(**kw)
+        arch = _validate_arch(arch)
+        if arch:
+            data = [h for h in data if arch in h['arches'].split(' ')]
+    else:
+        arch = 'all'
     mc = server.multicall()
     calls = [mc.listChannels(hostID=h['id']) for h in data]
-    updates = [mc.getLastHostUpdate(h['id'], ts=True) for h in data]
+    everything = mc.listChannels()
     mc.call_all(strict=True)
-    for host, call, upd in zip(data, calls, updates):
+    for host, call in zip(data, calls):
         host['channels'] = sorted(call.result, key=lambda c: c['name'])
-        host['last_update'] = upd.result
-    arches = set()
+        host['channel_names'] = [c['name'] for c in host['channels']]
+    if channel != 'all':
+        data = [h for h in data if channel in h['channel_names']]
     for host in data:
-        arches.update(host['arches'].split())
-    values.update(state=state, ready=ready, channel=channel, arch=arch, channels=names,
-                  arches=sorted(arches))
+        host['last_update'] = koji.formatTimeLong(host['update_ts']) \
+            if host.get('update_ts') else None
+    values.update(state=state, ready=ready, channel=channel, arch=arch,
+                  channels=sorted(c['name'] for c in everything.result))
     paging.paginate_list(values, data, start=start, order=order, default_order='name',
                          data_name='hosts')
     return req.render('hosts.chtml', values, 'Hosts', 'hosts')
@@ -62,7 +72,8 @@ def hostinfo(req, hostID=None, userID=None):
         if host is None:
             raise koji.GenericError('No such host ID: %s' % hostID)
     elif userID:
-        found = server.listHosts(userID=_int_param(userID, 'userID'))
+        ident = int(userID) if str(userID).isdigit() else userID
+        found = server.listHosts(userID=ident)
         if not found:
             raise koji.GenericError('No such host for user ID: %s' % userID)
         host = found[0]
@@ -72,11 +83,12 @@ def hostinfo(req, hostID=None, userID=None):
     channels = mc.listChannels(host['id'])
     brs = mc.listBuildroots(hostID=host['id'], state=[
         s for n, s in koji.BR_STATES.items() if n != 'EXPIRED'])
-    upd = mc.getLastHostUpdate(host['id'], ts=True)
     mc.call_all(strict=True)
     values = {'host': host, 'channels': sorted(channels.result, key=lambda c: c['name']),
-              'buildroots': sorted(brs.result, key=lambda b: -b['id']),
-              'lastUpdate': upd.result}
+              'buildroots': sorted(brs.result, key=lambda b: b['create_event_time'],
+                                   reverse=True),
+              'lastUpdate': koji.formatTimeLong(host['update_ts'])
+              if host.get('update_ts') else None}
     return req.render('hostinfo.chtml', values, host['name'] + ' | Host Info', 'hosts')
 
 
