@@ -28,8 +28,8 @@ def task_of(res, hub_server):
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
     task_id = int(lines[-2].split(': ')[1])
-    assert lines[-1] == 'Task info: %s/koji/taskinfo?taskID=%d' % (hub_server.base_url,
-                                                                  task_id)
+    url = '%s/koji/taskinfo?taskID=%d' % (hub_server.base_url, task_id)
+    assert lines[-1] == 'Task info: ' + url
     return task_id
 
 

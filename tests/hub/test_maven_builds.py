@@ -185,7 +185,7 @@ def _maven_output(world, task_id):
     world.write(task_id, 'maven.log', 'log')
     return {'task_id': task_id, 'buildroot_id': None,
             'files': {'org/example/demo/1.2': ['demo-1.2.pom', 'demo-1.2.jar',
-                                                     'demo-1.2.jar.md5'],
+                                               'demo-1.2.jar.md5'],
                       'org/example/demo': ['maven-metadata.xml']},
             'logs': ['maven.log']}
 
