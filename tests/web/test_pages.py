@@ -292,3 +292,14 @@ def test_header_search_form(web):
 
 def test_koji_module_unused():
     assert koji.TASK_STATES['FREE'] == 0
+
+
+def test_taginfo_counts(web, data):
+    dest = web.admin.getTag('web-dest')
+    text = ok(web.get('taginfo?tagID=%d' % dest['id']))
+    assert '<a href="packages?blocked=0&amp;tagID=%d">1</a>' % dest['id'] in text
+    assert '<a href="builds?tagID=%d">1</a>' % dest['id'] in text
+    web.admin.packageListAdd('web-dest', 'blockedpkg', owner='bob', block=True)
+    text = ok(web.get('taginfo?tagID=%d' % dest['id']))
+    assert '<a href="packages?blocked=0&amp;tagID=%d">1</a>' % dest['id'] in text
+    assert '<a href="packages?tagID=%d">2</a>' % dest['id'] in text

@@ -31,12 +31,10 @@ def taginfo(req, tagID, all='0', packageOrder='package_name', packageStart=None,
         return req.render('taginfo_deleted.chtml', values, tag['name'] + ' | Tag Info',
                           'tags')
     mc = server.multicall()
-    npkgs = mc.countAndFilterResults('listPackages', tagID=tag['id'], inherited=True,
-                                     with_blocked=False, filterOpts={'limit': 0})
-    npkgs_all = mc.countAndFilterResults('listPackages', tagID=tag['id'], inherited=True,
-                                         filterOpts={'limit': 0})
-    nbuilds = mc.countAndFilterResults('listTagged', tag['id'], inherit=True,
-                                       filterOpts={'limit': 0})
+    npkgs = mc.count('listPackages', tagID=tag['id'], inherited=True, with_owners=False,
+                     with_blocked=False)
+    npkgs_all = mc.count('listPackages', tagID=tag['id'], inherited=True, with_owners=False)
+    nbuilds = mc.count('listTagged', tag=tag['id'], inherit=True)
     inheritance = mc.getFullInheritance(tag['id'])
     src_targets = mc.getBuildTargets(buildTagID=tag['id'])
     dest_targets = mc.getBuildTargets(destTagID=tag['id'])
@@ -44,9 +42,9 @@ def taginfo(req, tagID, all='0', packageOrder='package_name', packageStart=None,
     ext_repos = mc.getExternalRepoList(tag['id'])
     perms = mc.getAllPerms()
     mc.call_all(strict=True)
-    values['numPackages'] = npkgs.result[0]
-    values['numPackagesBlocked'] = npkgs_all.result[0]
-    values['numBuilds'] = nbuilds.result[0]
+    values['numPackages'] = npkgs.result
+    values['numPackagesBlocked'] = npkgs_all.result
+    values['numBuilds'] = nbuilds.result
     show_all = all == '1'
     rows = []
     for link in inheritance.result:
@@ -56,8 +54,8 @@ def taginfo(req, tagID, all='0', packageOrder='package_name', packageStart=None,
     values['inheritance'] = rows
     values['truncated'] = len(rows) < len(inheritance.result)
     values['all'] = show_all
-    values['srcTargets'] = src_targets.result
-    values['destTargets'] = dest_targets.result
+    values['srcTargets'] = sorted(src_targets.result, key=lambda t: t['name'])
+    values['destTargets'] = sorted(dest_targets.result, key=lambda t: t['name'])
     values['repo'] = repo.result
     values['external_repos'] = ext_repos.result
     permnames = {p['id']: p['name'] for p in perms.result}
