@@ -73,6 +73,7 @@ class TaskManager(object):
     # seconds to wait after SIGINT and after SIGTERM before the next signal
     KILL_GRACE = (3, 3)
     # no new task while the 1-minute load average exceeds this many times the CPU count
+    # (kojid.conf max_load_per_cpu overrides it; 0 turns the check off)
     MAX_LOAD_PER_CPU = 4
     # tasks opened per multicall when several are taken at once
     OPEN_CHUNK = 10
@@ -416,8 +417,9 @@ class TaskManager(object):
         if not self.checkSpace():
             return False
         loadavg = os.getloadavg()[0]
-        limit = self.MAX_LOAD_PER_CPU * os.sysconf('SC_NPROCESSORS_ONLN')
-        if loadavg > limit:
+        per_cpu = getattr(self.options, 'max_load_per_cpu', self.MAX_LOAD_PER_CPU)
+        limit = per_cpu * os.sysconf('SC_NPROCESSORS_ONLN')
+        if per_cpu and loadavg > limit:
             self.status = 'Load average %.2f > %i' % (loadavg, limit)
             self.logger.info(self.status)
             return False

@@ -529,3 +529,14 @@ def test_shutdown_kills_and_frees(session, tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_load_average_limit_from_config(session, tmp_path, monkeypatch):
+    session.host.replies['getHost'] = {'enabled': True, 'capacity': 2.0}
+    ncpu = os.sysconf('SC_NPROCESSORS_ONLN')
+    monkeypatch.setattr(os, 'getloadavg', lambda: (5.0 * ncpu, 0.0, 0.0))
+    # upstream's fixed limit: 4 per cpu
+    tm = make_manager(session, tmp_path)
+    assert tm.readyForTask() is False and tm.status.startswith('Load average')
+    assert make_manager(session, tmp_path, max_load_per_cpu=6).readyForTask() is True
+    assert make_manager(session, tmp_path, max_load_per_cpu=0).readyForTask() is True
