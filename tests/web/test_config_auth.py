@@ -137,6 +137,15 @@ def test_conf_variants_in_process(web, tmp_path):
     # the theme's stylesheet, the default icon (the theme has none)
     assert 'href="/koji-static/themes/mine/koji.css"' in body
     assert 'href="/koji-static/images/koji.ico"' in body
+    # site snippets: the footer literal, or a template when LiteralFooter is off
+    (static / 'extra-footer.html').write_text('<p id="sitefoot">$siteName footer</p>')
+    (static / 'extra-nav.html').write_text('<a id="sitenav" href="/docs">Docs</a>')
+    literal = conf('literal.conf', Secret='x', SiteName='lit')
+    body = call(app, literal, 'index')[2]
+    assert '<p id="sitefoot">$siteName footer</p>' in body
+    assert '<a id="sitenav" href="/docs">Docs</a>' in body
+    templated = conf('templated.conf', Secret='x', SiteName='tmpl', LiteralFooter='False')
+    assert '<p id="sitefoot">tmpl footer</p>' in call(app, templated, 'index')[2]
     # a cookie without a Secret configured is an AuthError page
     nosecret = conf('nosecret.conf')
     status, headers, body = call(app, nosecret, 'index', cookie='abc:alice:1')

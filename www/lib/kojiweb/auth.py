@@ -76,7 +76,7 @@ def read_cookie(environ, opts, now=None):
         return None
     user, stamp = fields
     try:
-        stamp = int(stamp)
+        stamp = float(stamp)
     except ValueError:
         return None
     now = time.time() if now is None else now

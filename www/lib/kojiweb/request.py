@@ -55,7 +55,7 @@ class Request(object):
             return
         user = self.server.getUser(username)
         if not user:
-            raise koji.AuthError('could not load user: %s' % username)
+            raise koji.AuthError('could not get user for principal: %s' % username)
         self.username = username
         self.user = user
         # a valid cookie is refreshed on every request
@@ -163,6 +163,9 @@ class Request(object):
         base = self.base_values(title, page_id)
         base.update(values)
         base['vars'] = base
+        if isinstance(base.get('extraFooter'), _LateTemplate):
+            base['extraFooter'] = util.SafeValue(
+                templating.render_source(base['extraFooter'].source, base))
         parts = [templating.render(self.template_dir, 'includes/header.chtml', base),
                  templating.render(self.template_dir, template, base),
                  templating.render(self.template_dir, 'includes/footer.chtml', base)]
@@ -210,17 +213,23 @@ class Request(object):
             'link': self.link,
             'isAdmin': self.is_admin(),
             'extraNav': self._local_snippet('extra-nav.html'),
-            'extraFooter': self._local_snippet('extra-footer.html'),
+            'extraFooter': self._local_snippet('extra-footer.html',
+                                               literal=opts.get('LiteralFooter', True)),
             'extraBottom': self._local_snippet('extra-bottom.html'),
         }
         return values
 
-    def _local_snippet(self, name):
+    def _local_snippet(self, name, literal=True):
+        """A site's own HTML snippet; the footer is a Cheetah template when LiteralFooter
+        is off (rendered with the page's values when the footer is)."""
         path = util.themePath(name, self.opts, local=True)
-        if os.path.exists(path):
-            with open(path, encoding='utf-8') as fp:
-                return util.SafeValue(fp.read())
-        return ''
+        if not os.path.exists(path):
+            return ''
+        with open(path, encoding='utf-8') as fp:
+            text = fp.read()
+        if literal:
+            return util.SafeValue(text)
+        return _LateTemplate(text)
 
     def token_param(self, first=False):
         """`&a=<token>` (or `?a=` when first) for action links."""
@@ -287,6 +296,13 @@ class Request(object):
                 self.link(**{skey: start + rng})))
         out.append('</span>')
         return util.SafeValue(' '.join(out))
+
+
+class _LateTemplate(object):
+    """A template snippet rendered when the footer is, with the footer's values."""
+
+    def __init__(self, source):
+        self.source = source
 
 
 def parse_params(query):

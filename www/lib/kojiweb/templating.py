@@ -35,6 +35,19 @@ def _compiled(path):
         return cls
 
 
+def render_source(source, values):
+    """A template given as text (site snippets), compiled once per distinct text."""
+    key = ('source', source)
+    with _lock:
+        cls = _cache.get(key)
+        if cls is None:
+            cls = Template.compile(source=source, baseclass=Template,
+                                   compilerSettings={'useStackFrames': False,
+                                                     'useDottedNotation': True})
+            _cache[key] = cls
+    return str(cls(searchList=[values], filter=EscapeFilter))
+
+
 def render(template_dir, name, values):
     cls = _compiled(os.path.join(template_dir, name))
     return str(cls(searchList=[values], filter=EscapeFilter))
