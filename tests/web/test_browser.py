@@ -74,3 +74,23 @@ def test_cancel_a_task_from_the_browser(web, browser):
     wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, 'td.task-canceled'))
     assert browser.current_url.endswith('/koji/taskinfo?taskID=%d' % task_id)
     assert web.admin.getTaskInfo(task_id)['state'] == koji.TASK_STATES['CANCELED']
+
+
+def test_names_with_markup_do_not_run(web, browser):
+    """Objects named with script and handler markup show as text; nothing runs."""
+    payload = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
+    web.admin.createTag('t' + payload)
+    web.admin.createUser('u' + payload)
+    web.admin.packageListAdd('t' + payload, 'p' + payload, owner='u' + payload)
+    web.admin.addHost('h.example.com', ['x86_64'])
+    web.admin.editHost('h.example.com', description=payload, comment=payload)
+    task_id = web.admin.makeTask('newRepo', ['t' + payload])
+    tag = web.admin.getTag('t' + payload)
+    host = web.admin.getHost('h.example.com')
+    for path in ('tags', 'taginfo?tagID=%d' % tag['id'], 'packages?tagID=%d' % tag['id'],
+                 'users', 'hostinfo?hostID=%d' % host['id'], 'tasks?state=all',
+                 'taskinfo?taskID=%d' % task_id, 'search?terms=t*&type=tag&match=glob'):
+        browser.get(web.https_url + '/' + path)
+        assert browser.execute_script('return window.__xss === undefined'), path
+        assert payload in browser.find_element(By.TAG_NAME, 'body').text or \
+            'window.__xss' in browser.find_element(By.TAG_NAME, 'body').text, path
