@@ -273,6 +273,7 @@ from .builds.signatures import (  # noqa: F401
     query_rpm_sigs,
     write_signed_rpm,
 )
+from .builds.sig_rename import rename_rpm_sig  # noqa: F401,E402
 from .tags.tagging import (  # noqa: F401
     _tag_build,
     _untag_build,

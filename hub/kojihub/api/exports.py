@@ -37,6 +37,7 @@ from ..builds.rpms import RpmExports
 from ..tasks.scheduler import SchedulerExports, SchedulerRootExports
 from .search import SearchExports
 from ..builds.signatures import SignatureExports
+from ..builds.sig_rename import SigRenameExports
 from ..tags.snapshot import SnapshotExports
 from ..tags.tagged import TaggedExports
 from ..tags.tagging import TaggingExports
@@ -59,7 +60,8 @@ class RootExports(MiscExports, SessionExports, UserExports, PermExports, TagExpo
                   TaggingExports, TaggedExports, BuildLifecycleExports,
                   VolumeExports, NotificationExports, SearchExports, SignatureExports,
                   SnapshotExports, BuildInfoExports, BuildTaskExports, DraftExports,
-                  ScratchExports, RpmImportExports, TypedTaskExports, CGExports):
+                  ScratchExports, RpmImportExports, TypedTaskExports, CGExports,
+                  SigRenameExports):
     """Top-level (non-prefixed) hub calls, assembled from the domain mixins."""
 
 
