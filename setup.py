@@ -32,15 +32,17 @@ setup(
     description='A clean-room implementation of the Koji build system',
     license='LGPLv2',
     python_requires='>=3.9',
-    packages=['koji', 'koji_cli', 'koji_cli.commands', 'kojihub', 'kojibuilder',
-              'kojiralib', 'kojimaint', 'kojimaint.gc', 'kojimaint.shadow', 'kojiweb'] + [
+    packages=['koji', 'koji_cli', 'koji_cli.commands', 'koji_cli_plugins', 'kojihub',
+              'kojibuilder', 'kojiralib', 'kojimaint', 'kojimaint.gc', 'kojimaint.shadow',
+              'kojiweb'] + [
         'kojihub.' + sub for sub in ('core', 'api', 'users', 'tags', 'builds', 'tasks',
                                      'hosts', 'repos', 'notifications', 'cg')],
-    package_dir={'kojihub': 'hub/kojihub', 'kojibuilder': 'builder/kojibuilder',
-                 'kojiralib': 'util/kojiralib', 'kojimaint': 'util/kojimaint',
+    package_dir={'koji_cli_plugins': 'plugins/cli', 'kojihub': 'hub/kojihub',
+                 'kojibuilder': 'builder/kojibuilder', 'kojiralib': 'util/kojiralib',
+                 'kojimaint': 'util/kojimaint',
                  'kojiweb': 'www/lib/kojiweb'},
     scripts=['cli/koji', 'builder/kojid', 'util/kojira', 'util/koji-dev', 'util/koji-gc',
-             'util/koji-shadow', 'util/koji-sweep-db'],
+             'util/koji-shadow', 'util/koji-sweep-db', 'util/koji-sidetag-cleanup'],
     # util/koji-dev finds these under <prefix>/share when it does not run from a checkout
     data_files=[
         ('share/koji', ['schemas/schema.sql']),
