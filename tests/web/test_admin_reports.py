@@ -123,6 +123,14 @@ def test_tag_create_edit_parent_delete(web, admin):
                    '&maxdepth=' % (a, tag['id'], parent['id']), cookie=c)
     assert resp.status_code == 302
     assert [d['parent_id'] for d in web.admin.getInheritanceData(tag['id'])] == [parent['id']]
+    # editing the link (save; an empty button value counts) replaces it
+    web.get('tagparent?a=%s&tagID=%d&parentID=%d&action=edit&save=&priority=25&maxdepth=3'
+            '&noconfig=' % (a, tag['id'], parent['id']), cookie=c)
+    [link] = web.admin.getInheritanceData(tag['id'])
+    assert (link['priority'], link['maxdepth'], link['noconfig']) == (25, 3, True)
+    form = ok(web.get('tagparent?a=%s&tagID=%d&parentID=%d&action=edit'
+                      % (a, tag['id'], parent['id']), cookie=c))
+    assert 'name="priority" value="25"' in form and '<title>Edit Parent Tag |' in form
     info = ok(web.get('taginfo?tagID=%d' % tag['id'], cookie=c))
     assert 'action=remove' in info
     web.get('tagparent?a=%s&tagID=%d&parentID=%d&action=remove' % (a, tag['id'],

@@ -57,11 +57,12 @@ def _notif_form(req, notif):
 def notificationcreate(req, add=None, cancel=None, package=None, tag=None,
                        success_only=None):
     req.assert_login()
-    if add:
+    if add is not None:
         pkg_id, tag_id = _notif_ids(req, package, tag)
-        req.server.createNotification(req.user['id'], pkg_id, tag_id, bool(success_only))
+        req.server.createNotification(req.user['id'], pkg_id, tag_id,
+                                      success_only is not None)
         raise Redirect('index')
-    if cancel:
+    if cancel is not None:
         raise Redirect('index')
     return _notif_form(req, None)
 
@@ -73,11 +74,12 @@ def notificationedit(req, notificationID, save=None, cancel=None, package=None, 
     notif = req.server.getBuildNotification(_int_param(notificationID, 'notificationID'))
     if notif is None:
         raise koji.GenericError('no notification with ID: %s' % notificationID)
-    if save:
+    if save is not None:
         pkg_id, tag_id = _notif_ids(req, package, tag)
-        req.server.updateNotification(notif['id'], pkg_id, tag_id, bool(success_only))
+        req.server.updateNotification(notif['id'], pkg_id, tag_id,
+                                      success_only is not None)
         raise Redirect('index')
-    if cancel:
+    if cancel is not None:
         raise Redirect('index')
     return _notif_form(req, notif)
 
