@@ -158,3 +158,25 @@ def test_long_poll_times_out_empty(hub_server, admin, builder):
     start = time.time()
     assert host.host.getTasks(wait=1.5) == []
     assert 1.0 < time.time() - start < 10
+
+
+def test_long_poll_returns_for_a_subtask_that_just_finished(hub_server, admin, builder):
+    """A subtask closed between the builder's getHostTasks and its long poll: the wake-up
+    went to nobody, so the poll hands the loop back at once instead of sleeping."""
+    host_id, host = builder
+    clean(admin, host)
+    parent = admin.makeTask('waittest', [1], arch='x86_64')
+    take(admin, host, parent)
+    kid = host.host.subtask('sleep', [1], parent, label='0')
+    host.host.taskSetWait(parent, [kid])
+    host.host.openTask(kid)
+    host.host.closeTask(kid, xmlrpcplus.dumps((None,), methodresponse=1, allow_none=1))
+    got = {}
+    thread = threading.Thread(target=lambda: got.update(tasks=host.host.getTasks(wait=600)))
+    thread.start()
+    # only the early return can end the poll; its deadline is ten minutes away
+    thread.join(120)
+    assert not thread.is_alive() and got['tasks'] == []
+    # the news is old once the parent took its results: the poll waits again
+    host.host.taskWaitResults(parent, [kid])
+    admin.cancelTask(parent)

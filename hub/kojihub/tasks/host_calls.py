@@ -166,9 +166,14 @@ def _long_poll(host_id, timeout):
             elif kick is not None:
                 TaskScheduler().run(newer_than=kick)
             tasks = get_tasks_for_host(host_id)
+            first_look = kick is True
             _commit_now()
             if tasks:
                 return tasks
+            if first_look and _fresh_alert(host_id):
+                # a subtask finished just before we listened: its wake-up was sent to
+                # nobody, so give the builder its loop back to wake the parent now
+                return []
             kick = None
             while kick is None:
                 remaining = deadline - time.monotonic()
@@ -193,6 +198,26 @@ def _long_poll(host_id, timeout):
                     kick = True
     finally:
         listener.close()
+
+
+# how far back a finished subtask counts as news the builder may not have seen yet: the
+# gap between its getHostTasks and this long poll is a few requests long
+FRESH_ALERT_SECONDS = 5
+
+
+def _fresh_alert(host_id):
+    """Whether a waiting task on this host has an awaited child that just finished."""
+    query = QueryProcessor(
+        columns=['1'], aliases=['one'], tables=['task AS parent'],
+        joins=['task AS child ON child.parent = parent.id'],
+        clauses=['parent.host_id = %(host_id)s', 'parent.state = %(open)s',
+                 'parent.waiting IS TRUE', 'child.awaited IS TRUE',
+                 'child.state = ANY(%(finished)s)',
+                 "child.completion_time > clock_timestamp() - make_interval(secs => %(secs)s)"],
+        values={'host_id': host_id, 'open': STATES['OPEN'],
+                'finished': list(FINISHED_STATES), 'secs': FRESH_ALERT_SECONDS},
+        opts={'limit': 1})
+    return bool(query.execute())
 
 
 def open_task(task_id):
