@@ -43,12 +43,13 @@ def gc(hub_server, tmp_path):
     template = tmp_path / 'email.tpl'
     template.write_text('Dear $owner,\n\n$builds\n\nbye\n')
 
-    def run(*args, policy=None, main_extra=''):
+    def run(*args, policy=None, main_extra='', user=None, password=None):
         conf = tmp_path / 'koji-gc.conf'
         text = ('[main]\nserver = %s\nuser = %s\npassword = %s\nemail_template = %s\n'
                 'lock_file = %s\nweburl = http://web.example/koji\n%s'
-                % (hub_server.url, hub_server.admin_user, hub_server.admin_password,
-                   template, tmp_path / 'gc.lock', main_extra))
+                % (hub_server.url, user or hub_server.admin_user,
+                   password or hub_server.admin_password, template, tmp_path / 'gc.lock',
+                   main_extra))
         if policy is not None:
             text += '[prune]\npolicy =\n' + ''.join('    %s\n' % line
                                                     for line in policy.splitlines())
@@ -85,9 +86,9 @@ def age_build(server, build_id, days):
             '(SELECT create_event FROM build WHERE id = %(b)s)', {'d': days, 'b': build_id})
 
 
-def import_signed(admin, signed_rpms):
-    """The signed noarch build, imported on first use."""
-    build = signed_rpms.noarch
+def import_signed(admin, signed_rpms, which='noarch'):
+    """A signed build (noarch or arch), imported on first use."""
+    build = getattr(signed_rpms, which)
     info = admin.getBuild(build.nvr)
     if info:
         return info
@@ -109,23 +110,27 @@ def revoked(admin, tag):
 
 @pytest.fixture(scope='module')
 def world(admin):
-    for tag in ('trashcan', 'dist-candidate', 'dist-updates', 'frozen'):
-        admin.createTag(tag)
-    admin.editTag2('frozen', locked=True)
-    for rel in range(1, 5):
-        make_build(admin, 'foo', '1.0', str(rel), tags=['dist-candidate'])
-    for rel in range(1, 3):
-        make_build(admin, 'bar', '2.0', str(rel), tags=['dist-candidate'])
-    for rel in range(1, 5):
-        make_build(admin, 'upd', '1.0', str(rel), tags=['dist-updates', 'frozen'])
+    """Only the trashcan: every test makes its own tags and builds (names prefixed), so
+    the tests hold in any order and spread over xdist workers."""
+    admin.createTag('trashcan')
     return admin
 
 
-POLICY = """\
-tag *-updates :: keep
-package bar :: keep
-order > 1 :: untag
-"""
+def scene(admin, p):
+    """Tags <p>-candidate (foo x4, bar x2), <p>-updates and locked <p>-frozen (upd x4)."""
+    for tag in ('candidate', 'updates', 'frozen'):
+        admin.createTag('%s-%s' % (p, tag))
+    admin.editTag2('%s-frozen' % p, locked=True)
+    for rel in range(1, 5):
+        make_build(admin, p + 'foo', '1.0', str(rel), tags=[p + '-candidate'])
+    for rel in range(1, 3):
+        make_build(admin, p + 'bar', '2.0', str(rel), tags=[p + '-candidate'])
+    for rel in range(1, 5):
+        make_build(admin, p + 'upd', '1.0', str(rel), tags=[p + '-updates', p + '-frozen'])
+
+
+def policy_for(p):
+    return 'tag *-updates :: keep\npackage %sbar :: keep\norder > 1 :: untag\n' % p
 
 
 def test_help_lists_every_option(gc):
@@ -136,52 +141,75 @@ def test_help_lists_every_option(gc):
     assert '--smtp-pass' not in res.stdout and '--network-hack' not in res.stdout
 
 
-def test_prune_test_mode_changes_nothing(gc, world, hub_server):
-    out = ok(gc('--action', 'prune', '--test', policy=POLICY))
-    assert 'Would have untagged foo-1.0-2 from dist-candidate' in out
-    assert 'Would have untagged foo-1.0-1 from dist-candidate' in out
-    assert 'bar-' not in out and 'upd-' not in out
-    assert revoked(world, 'dist-candidate') == []
-
-
 def test_prune_untags_what_the_policy_says(gc, world, hub_server):
-    out = ok(gc('--action', 'prune', policy=POLICY))
-    assert 'Untagging build foo-1.0-1 from dist-candidate' in out
-    assert revoked(world, 'dist-candidate') == ['foo-1.0-1', 'foo-1.0-2']
-    assert tagged_nvrs(world, 'dist-candidate') == ['bar-2.0-1', 'bar-2.0-2', 'foo-1.0-3',
-                                                    'foo-1.0-4']
-    assert len(world.listTagged('dist-updates')) == 4
+    scene(world, 'pa')
+    policy = policy_for('pa')
+    out = ok(gc('--action', 'prune', '--test', '--tag', 'pa-*', policy=policy))
+    assert 'Would have untagged pafoo-1.0-2 from pa-candidate' in out
+    assert 'Would have untagged pafoo-1.0-1 from pa-candidate' in out
+    assert 'pabar-' not in out and 'paupd-' not in out
+    assert revoked(world, 'pa-candidate') == []
+
+    out = ok(gc('--action', 'prune', '--tag', 'pa-*', policy=policy))
+    assert 'Untagging build pafoo-1.0-1 from pa-candidate' in out
+    assert revoked(world, 'pa-candidate') == ['pafoo-1.0-1', 'pafoo-1.0-2']
+    assert tagged_nvrs(world, 'pa-candidate') == ['pabar-2.0-1', 'pabar-2.0-2',
+                                                  'pafoo-1.0-3', 'pafoo-1.0-4']
+    assert len(world.listTagged('pa-updates')) == 4
     # locked tag: skipped without bypass_locks
-    assert len(world.listTagged('frozen')) == 4 and revoked(world, 'frozen') == []
+    assert len(world.listTagged('pa-frozen')) == 4 and revoked(world, 'pa-frozen') == []
     # a second run finds nothing more to do
-    out = ok(gc('--action', 'prune', policy=POLICY))
+    out = ok(gc('--action', 'prune', '--tag', 'pa-*', policy=policy))
     assert 'Untagging' not in out
 
 
 def test_prune_locked_tag_with_bypass_and_age(gc, world, hub_server):
-    upd = {b['release']: b['build_id'] for b in world.listTagged('frozen')}
-    age_tagging(hub_server, 'frozen', upd['1'], 10)
+    scene(world, 'pb')
+    upd = {b['release']: b['build_id'] for b in world.listTagged('pb-frozen')}
+    age_tagging(hub_server, 'pb-frozen', upd['1'], 10)
     policy = 'age < 5 days :: keep\nall :: untag\n'
-    out = ok(gc('--action', 'prune', '--tag', 'frozen', policy=policy))
-    assert 'Untagging' not in out and revoked(world, 'frozen') == []
-    out = ok(gc('--action', 'prune', '--tag', 'frozen', '--bypass-locks', 'fro*',
+    out = ok(gc('--action', 'prune', '--tag', 'pb-frozen', policy=policy))
+    assert 'Untagging' not in out and revoked(world, 'pb-frozen') == []
+    out = ok(gc('--action', 'prune', '--tag', 'pb-frozen', '--bypass-locks', 'pb-fro*',
                 policy=policy))
-    assert 'Bypassing lock on tag: frozen' in out
-    assert revoked(world, 'frozen') == ['upd-1.0-1']
-    assert revoked(world, 'dist-updates') == []
+    assert 'Bypassing lock on tag: pb-frozen' in out
+    assert revoked(world, 'pb-frozen') == ['pbupd-1.0-1']
+    assert revoked(world, 'pb-updates') == []
+
+
+def test_prune_needs_tag_rights(gc, world, hub_server):
+    scene(world, 'pc')
+    world.createUser('pruner')
+    hub_server.set_password('pruner', 'prunerpw')
+    # a tag without its own permission is open to anyone (as upstream checks it)
+    out = ok(gc('--action', 'prune', '--test', '--tag', 'pc-candidate',
+                policy=policy_for('pc'), user='pruner', password='prunerpw'))
+    assert 'Would have untagged pcfoo-1.0-2 from pc-candidate' in out
+    world.editTag2('pc-candidate', perm='repo')
+    out = ok(gc('--action', 'prune', '--test', '--tag', 'pc-candidate',
+                policy=policy_for('pc'), user='pruner', password='prunerpw'))
+    assert ("Skipping tag 'pc-candidate' which requires \"repo\" or \"admin\" but not "
+            "found for user 'pruner'") in out
+    assert 'Would have untagged' not in out
+    world.grantPermission('pruner', 'tag')
+    out = ok(gc('--action', 'prune', '--test', '--tag', 'pc-candidate',
+                policy='order > 0 :: untag\n', user='pruner', password='prunerpw'))
+    assert 'Would have untagged pcfoo-1.0-3 from pc-candidate' in out
 
 
 def test_policy_syntax_error_does_nothing(gc, world, hub_server):
-    before = revoked(world, 'dist-updates')
-    res = gc('--action', 'prune,trash', policy='tag * :: keep\nbogus x :: untag\n')
+    scene(world, 'pd')
+    res = gc('--action', 'prune,trash', '--tag', 'pd-*',
+             policy='tag * :: keep\nbogus x :: untag\nall :: untag\n')
     assert res.returncode == 1
     assert 'line 2' in res.stderr and 'bogus' in res.stderr
     assert 'Getting untagged builds' not in res.stdout
     res = gc('--action', 'prune', policy='all :: destroy\n')
     assert res.returncode == 1 and 'Invalid action: destroy' in res.stderr
-    res = gc('--action', 'prune', policy='age < soon :: keep\n')
+    res = gc('--action', 'prune', '--tag', 'pd-*', policy='age < soon :: keep\nall :: untag')
     assert res.returncode == 1 and 'Invalid time interval' in res.stderr
-    assert revoked(world, 'dist-updates') == before
+    for tag in ('pd-candidate', 'pd-updates'):
+        assert revoked(world, tag) == []
 
 
 def test_bad_options(gc, world):
@@ -212,28 +240,34 @@ def test_lock_held_by_another_run(gc, world):
 
 def test_trash_then_delete(gc, world, hub_server, signed_rpms):
     admin = world
+
+    def trashed(admin):
+        return [n for n in tagged_nvrs(admin, 'trashcan')
+                if n.startswith(('junk-', 'keeper-', build.name + '-'))]
     old = make_build(admin, 'junk', '1.0', '1')
     young = make_build(admin, 'junk', '1.0', '2')
-    kept = make_build(admin, 'keeper', '1.0', '1', tags=['dist-updates'])
+    admin.createTag('td-other')
+    kept = make_build(admin, 'keeper', '1.0', '1', tags=['td-other'])
     age_build(hub_server, old, 3)
     # a signed build, never tagged
     build = signed_rpms.noarch
     signed = import_signed(admin, signed_rpms)
     age_build(hub_server, signed['id'], 3)
 
-    out = ok(gc('--action', 'trash', '--delay', '1 day', '--test', '--debug'))
+    pkgs = ('--pkg', 'junk', '--pkg', build.name, '--pkg', 'keeper')
+    out = ok(gc('--action', 'trash', '--delay', '1 day', '--test', '--debug', *pkgs))
     assert 'Would have moved to trashcan: junk-1.0-1' in out
     assert 'Subject: 1 build marked for deletion' in out
     assert 'To: kojiadmin@fedoraproject.org' in out
     assert 'X-Koji-Builder: kojiadmin' in out
     assert 'Dear kojiadmin' in out
     assert 'http://web.example/koji/buildinfo?buildID=%i' % old in out
-    assert tagged_nvrs(admin, 'trashcan') == []
+    assert trashed(admin) == []
 
-    out = ok(gc('--action', 'trash', '--delay', '1 day', '--no-mail'))
+    out = ok(gc('--action', 'trash', '--delay', '1 day', '--no-mail', *pkgs))
     assert 'Adding build to trash list: junk-1.0-2' not in out
     assert 'Skipping build %s. Keys: [%r]' % (build.nvr, signed_rpms.sigkey) in out
-    assert tagged_nvrs(admin, 'trashcan') == ['junk-1.0-1']
+    assert trashed(admin) == ['junk-1.0-1']
     assert admin.getBuild(young)['state'] == koji.BUILD_STATES['COMPLETE']
 
     # the signed build and one tagged elsewhere, put in the trashcan by hand
@@ -243,26 +277,26 @@ def test_trash_then_delete(gc, world, hub_server, signed_rpms):
     admin.tagBuildBypass('trashcan', kept)
 
     # inside the grace period nothing goes
-    out = ok(gc('--action', 'delete'))
+    out = ok(gc('--action', 'delete', *pkgs))
     assert '...got 0 builds to check' in out
     for build_id in (old, signed['id'], kept):
         age_tagging(hub_server, 'trashcan', build_id, 30)
-    out = ok(gc('--action', 'delete', '--test'))
+    out = ok(gc('--action', 'delete', '--test', *pkgs))
     assert 'Would have deleted build from trashcan: junk-1.0-1' in out
     assert admin.getBuild(old)['state'] == koji.BUILD_STATES['COMPLETE']
 
-    out = ok(gc('--action', 'delete'))
+    out = ok(gc('--action', 'delete', *pkgs))
     assert 'Deleted build: junk-1.0-1' in out
     assert 'Build keeper-1.0-1 tagged elsewhere' in out
     assert 'Salvaging signed build %s' % build.nvr in out
     assert admin.getBuild(old)['state'] == koji.BUILD_STATES['DELETED']
     assert admin.getBuild(signed['id'])['state'] == koji.BUILD_STATES['COMPLETE']
-    assert tagged_nvrs(admin, 'trashcan') == []
+    assert trashed(admin) == []
     assert admin.getBuild(young)['state'] == koji.BUILD_STATES['COMPLETE']
 
 
 def test_unprotected_key_lets_signed_build_go(gc, world, hub_server, signed_rpms):
-    nvr = signed_rpms.noarch.nvr
+    nvr = import_signed(world, signed_rpms)['nvr']
     # salvaged just now: the delay has to be zero ("0s": number and unit glued)
     out = ok(gc('--action', 'trash', '--delay', '0s', '--no-mail', '--test',
                 main_extra='unprotected_keys = testkey\nkey_aliases =\n    %s testkey\n'
@@ -276,9 +310,10 @@ def test_unprotected_key_lets_signed_build_go(gc, world, hub_server, signed_rpms
 def test_purge_deletes_untagged_builds(gc, world, hub_server):
     admin = world
     admin.createTag('scratchpad')
+    admin.createTag('pu-keep')
     ids = [make_build(admin, 'pur', '1', str(r), tags=['scratchpad']) for r in range(1, 4)]
-    admin.packageListAdd('dist-updates', 'pur', owner='kojiadmin')
-    admin.tagBuildBypass('dist-updates', ids[0])
+    admin.packageListAdd('pu-keep', 'pur', owner='kojiadmin')
+    admin.tagBuildBypass('pu-keep', ids[0])
     out = ok(gc('--action', 'prune', '--tag', 'scratchpad', '--purge',
                 policy='order > 0 :: untag\n'))
     assert 'Skipping pur-1-1, still tagged' in out
@@ -365,15 +400,16 @@ def test_trash_sends_the_warning_notice(gc, world, hub_server, smtp):
 
 
 def test_prune_sig_hastag_volume(gc, world, hub_server, signed_rpms):
-    """Runs last: it tags the signed build the trash/delete tests expect untagged."""
+    """Uses the signed arch build (the trash tests want the noarch one untagged)."""
     admin = world
     admin.createTag('sigtag')
-    signed = import_signed(admin, signed_rpms)
+    admin.createTag('sig-updates')
+    signed = import_signed(admin, signed_rpms, 'arch')
     admin.packageListAdd('sigtag', signed['name'], owner='kojiadmin')
     admin.tagBuildBypass('sigtag', signed['id'])
-    elsewhere = make_build(admin, 'twice', '1', '1', tags=['sigtag', 'dist-updates'])
+    elsewhere = make_build(admin, 'twice', '1', '1', tags=['sigtag', 'sig-updates'])
     lone = make_build(admin, 'lone', '1', '1', tags=['sigtag'])
-    policy = ('sig gold :: keep\nhastag dist-up* :: keep\nvolume other :: keep\n'
+    policy = ('sig gold :: keep\nhastag sig-up* :: keep\nvolume other :: keep\n'
               'volume DEFAULT :: untag\n')
     aliases = 'key_aliases =\n    %s gold\n' % signed_rpms.sigkey.upper()
     out = ok(gc('--action', 'prune', '--tag', 'sigtag', '--test', policy=policy,

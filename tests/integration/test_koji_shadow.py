@@ -84,20 +84,26 @@ def local(local_hub, rpm_builds):
     session.logout()
 
 
-@pytest.fixture
-def shadow(hub_server, local_hub, tmp_path):
+def make_runner(hub_server, local_hub, workdir):
+    """run(*args, import_only, rules, blacklist): koji-shadow with a config for the pair."""
     def run(*args, import_only=True, rules='', blacklist='blockme-*'):
-        conf = tmp_path / 'koji-shadow.conf'
-        conf.write_text(
-            '[main]\nserver = %s\nremote = %s\nuser = %s\npassword = %s\n'
-            'remote_topurl = %s\nworkpath = %s\nimport_noarch_only = %s\n'
-            '[rules]\nignorelist = ignore*\nblacklist = %s\n%s'
-            % (local_hub.url, hub_server.url, local_hub.admin_user,
-               local_hub.admin_password, hub_server.topurl, tmp_path / 'work',
-               'true' if import_only else 'false', blacklist, rules))
-        return subprocess.run([sys.executable, SHADOW, '-c', str(conf)] + list(args),
+        conf = os.path.join(str(workdir), 'koji-shadow.conf')
+        with open(conf, 'w') as fp:
+            fp.write('[main]\nserver = %s\nremote = %s\nuser = %s\npassword = %s\n'
+                     'remote_topurl = %s\nworkpath = %s\nimport_noarch_only = %s\n'
+                     '[rules]\nignorelist = ignore*\nblacklist = %s\n%s'
+                     % (local_hub.url, hub_server.url, local_hub.admin_user,
+                        local_hub.admin_password, hub_server.topurl,
+                        os.path.join(str(workdir), 'work'),
+                        'true' if import_only else 'false', blacklist, rules))
+        return subprocess.run([sys.executable, SHADOW, '-c', conf] + list(args),
                               capture_output=True, text=True, timeout=300)
     return run
+
+
+@pytest.fixture
+def shadow(hub_server, local_hub, tmp_path):
+    return make_runner(hub_server, local_hub, tmp_path)
 
 
 def rpm_names(session, nvr):
@@ -120,17 +126,14 @@ def test_config_is_required():
     assert res.returncode == 2 and '-c' in res.stderr
 
 
-def test_test_mode_imports_nothing(shadow, remote, local, rpm_builds):
-    res = shadow('--test', TAG)
-    assert res.returncode == 0, res.stdout + res.stderr
-    assert 'Working on tag %s' % TAG in res.stdout
-    assert 'Skipping import of %s (test mode)' % rpm_builds.noarch.nvr in res.stdout
-    assert local.getBuild(rpm_builds.noarch.nvr) is None
-
-
-def test_import_resumes_after_a_failure(shadow, remote, local, hub_server, local_hub,
-                                        rpm_builds):
+@pytest.fixture(scope='module')
+def imported(remote, local, hub_server, local_hub, rpm_builds, tmp_path_factory):
+    """The import story, run once per module (so the tests hold in any order): a test-mode
+    run, a run whose binary rpm download fails, the run that resumes, and one more."""
+    run = make_runner(hub_server, local_hub, tmp_path_factory.mktemp('shadow'))
     noarch = rpm_builds.noarch
+    story = {'test': run('--test', TAG)}
+    story['after_test'] = local.getBuild(noarch.nvr)
     info = remote.getBuild(noarch.nvr)
     binary = [r for r in remote.listRPMs(info['id']) if r['arch'] == 'noarch'][0]
     path = os.path.join(koji.PathInfo(hub_server.topdir).build(info),
@@ -138,22 +141,43 @@ def test_import_resumes_after_a_failure(shadow, remote, local, hub_server, local
     assert os.path.exists(path)
     os.rename(path, path + '.hidden')
     try:
-        res = shadow(TAG)
+        story['failed'] = run(TAG)
     finally:
         os.rename(path + '.hidden', path)
+    story['after_failed'] = rpm_names(local, noarch.nvr)
+    story['resumed'] = run('--tag-build', TAG)
+    story['after_resumed'] = rpm_names(local, noarch.nvr)
+    story['again'] = run(TAG)
+    story['after_again'] = rpm_names(local, noarch.nvr)
+    story['binary'] = binary
+    return story
+
+
+def test_test_mode_imports_nothing(imported, rpm_builds):
+    res = imported['test']
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert 'Working on tag %s' % TAG in res.stdout
+    assert 'Skipping import of %s (test mode)' % rpm_builds.noarch.nvr in res.stdout
+    assert imported['after_test'] is None
+
+
+def test_import_resumes_after_a_failure(imported, local, local_hub, rpm_builds):
+    noarch = rpm_builds.noarch
+    res = imported['failed']
     assert res.returncode == 0, res.stdout + res.stderr
     assert 'Error: import of %s failed' % noarch.nvr in res.stdout
     # the srpm made it, the binary did not
-    assert rpm_names(local, noarch.nvr) == ['%s.src' % noarch.name]
+    assert imported['after_failed'] == ['%s.src' % noarch.name]
 
-    res = shadow('--tag-build', TAG)
+    res = imported['resumed']
     assert res.returncode == 0, res.stdout + res.stderr
     out = res.stdout
     assert 'Ignored Build: ignoreme-1-1' in out
     assert 'Blocked build blockme-1-1' in out
     assert 'Skipping archful build: %s' % rpm_builds.arch.nvr in out
     assert 'tagged %s to %s' % (noarch.nvr, TAG) in out
-    assert rpm_names(local, noarch.nvr) == ['%s.noarch' % noarch.name, '%s.src' % noarch.name]
+    both = ['%s.noarch' % noarch.name, '%s.src' % noarch.name]
+    assert imported['after_resumed'] == both
     local_build = local.getBuild(noarch.nvr)
     assert local_build['state'] == koji.BUILD_STATES['COMPLETE']
     assert [b['nvr'] for b in local.listTagged(TAG)] == [noarch.nvr]
@@ -163,14 +187,14 @@ def test_import_resumes_after_a_failure(shadow, remote, local, hub_server, local
     # the files came over the wire from the remote topurl into the local topdir
     local_paths = koji.PathInfo(local_hub.topdir)
     assert os.path.isfile(os.path.join(local_paths.build(local_build),
-                                       local_paths.rpm(binary)))
+                                       local_paths.rpm(imported['binary'])))
 
     # nothing left to do: a third run finds the build in common
-    res = shadow(TAG)
+    res = imported['again']
     assert res.returncode == 0
     assert 'Common build %s' % noarch.nvr in res.stdout
     assert 'Downloading' not in res.stdout
-    assert rpm_names(local, noarch.nvr) == ['%s.noarch' % noarch.name, '%s.src' % noarch.name]
+    assert imported['after_again'] == both
 
 
 def test_single_build_and_unknown_tag(shadow, remote, local, rpm_builds):
@@ -207,11 +231,17 @@ def give_buildroot(server, session, build_nvr, dep_nvr, tag):
             {'tag': tag, 'dep': dep['id'], 'build': build['id']})
 
 
-def test_rebuild_scans_buildroot_deps(shadow, remote, local, hub_server, rpm_builds):
-    """Runs after the import test: the noarch dep is then common on the local hub."""
-    arch, noarch = rpm_builds.arch, rpm_builds.noarch
+@pytest.fixture(scope='module')
+def with_buildroot(imported, remote, hub_server, rpm_builds):
+    """After the imports (the noarch dep is common locally): the arch build gets a remote
+    buildroot of tag f1-build that holds the noarch build."""
     remote.createTag('f1-build')
-    give_buildroot(hub_server, remote, arch.nvr, noarch.nvr, 'f1-build')
+    give_buildroot(hub_server, remote, rpm_builds.arch.nvr, rpm_builds.noarch.nvr,
+                   'f1-build')
+
+
+def test_rebuild_scans_buildroot_deps(shadow, with_buildroot, local, rpm_builds):
+    arch, noarch = rpm_builds.arch, rpm_builds.noarch
     assert local.getBuild(noarch.nvr)['state'] == koji.BUILD_STATES['COMPLETE']
     res = shadow_rebuild(shadow, '--test', '--build', arch.nvr)
     out = res.stdout
@@ -230,7 +260,7 @@ def shadow_rebuild(shadow, *args):
     return shadow(*args, import_only=False)
 
 
-def test_blocked_dep_breaks_the_rebuild(shadow, remote, local, rpm_builds):
+def test_blocked_dep_breaks_the_rebuild(shadow, with_buildroot, rpm_builds):
     arch, noarch = rpm_builds.arch, rpm_builds.noarch
     res = shadow('--test', '--build', arch.nvr, import_only=False,
                  rules='greylist = %s\n' % arch.nvr)

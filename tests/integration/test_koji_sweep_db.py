@@ -66,6 +66,14 @@ def data(test_db):
     session('sub_of_expired', 0, 0, master=ids['expired'])
 
     channel = sql(dsn, 'SELECT MIN(id) FROM channels')[0][0]
+    pkg = sql(dsn, "INSERT INTO package (name) VALUES ('reserved') RETURNING id")[0][0]
+    for label, days in (('res_old', 3), ('res_new', 0)):
+        build = sql(dsn, "INSERT INTO build (pkg_id, version, release, state, owner, "
+                         "volume_id) VALUES (%(p)s, '1', %(r)s, 0, %(u)s, 0) RETURNING id",
+                    {'p': pkg, 'r': label, 'u': user})[0][0]
+        sql(dsn, "INSERT INTO build_reservations (build_id, token, created) VALUES "
+                 "(%(b)s, 'tok', NOW() - %(d)s * INTERVAL '1 day')", {'b': build, 'd': days})
+        ids[label] = build
 
     def task(label, method, opts, days, parent=None):
         request = xmlrpc.client.dumps(('src.rpm', 'target', opts), methodname=method,
@@ -107,13 +115,16 @@ def test_sessions_and_logs(sweep, data):
     assert 'Running in test mode, no changes will be made' in res.stdout
     assert 'Deleting 1 sessions' in res.stdout
     assert 'Deleting 1 scheduler log messages' in res.stdout
+    assert 'Deleting 1 build reservations' in res.stdout
     assert len(remaining(dsn, 'sessions')) == 4
+    assert len(remaining(dsn, 'build_reservations', 'build_id')) == 2
 
     res = sweep('-v')
     assert res.returncode == 0, res.stderr
     left = remaining(dsn, 'sessions')
     assert left == {data['live'], data['long_lived']}
     assert [r[0] for r in sql(dsn, 'SELECT msg FROM scheduler_log_messages')] == ['recent']
+    assert remaining(dsn, 'build_reservations', 'build_id') == {data['res_new']}
     # tasks are auditable: untouched without the explicit options
     assert data['scratch'] in remaining(dsn, 'task')
 
