@@ -226,6 +226,11 @@ def test_bad_options(gc, world):
     assert res.returncode == 1 and 'cannot open lock file' in res.stderr
 
 
+def test_prune_without_policy(gc, world):
+    out = ok(gc('--action', 'prune'))
+    assert 'Skipping prune step. No policies available.' in out
+
+
 def test_lock_held_by_another_run(gc, world):
     fd = os.open(gc.lock_file, os.O_CREAT | os.O_RDWR)
     try:

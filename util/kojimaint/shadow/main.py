@@ -101,7 +101,10 @@ def main(argv=None):
         error(str(exc))
     session = koji.ClientSession(options.server, koji.grab_session_options(options))
     if not options.noauth:
-        activate_session(session, options, print)
+        try:
+            activate_session(session, options, print)
+        except (koji.GenericError, OSError) as exc:
+            error('Error: cannot log in to %s: %s' % (options.server, exc))
     remote_opts = {'anon_retry': True, 'debug_xmlrpc': options.debug_xmlrpc,
                    'debug': options.debug}
     remote = koji.ClientSession(options.remote, remote_opts)
