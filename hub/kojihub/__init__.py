@@ -334,3 +334,8 @@ for _name, _module in (('db', _db), ('auth', _auth), ('scheduler', _scheduler),
     _sys.modules['%s.%s' % (__name__, _name)] = _module
     globals()[_name] = _module
 del _name, _module
+
+# upstream's camel-case names of the tagged-content readers (tag2distrepo imports them)
+readTaggedArchives = read_tagged_archives
+readTaggedBuilds = read_tagged_builds
+readTaggedRPMS = read_tagged_rpms
