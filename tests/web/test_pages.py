@@ -80,9 +80,11 @@ def test_unknown_page_is_404(web):
 
 
 def test_hub_fault_and_web_error_are_explained_apart(web):
-    fault = web.get('buildinfo?buildID=987654').text
+    fault = web.get('userinfo?userID=987654').text
     assert 'An error has occurred on the main server.' in fault
-    assert 'No such build: 987654' in fault
+    assert 'GenericError' in fault
+    build = web.get('buildinfo?buildID=987654').text
+    assert 'No such build ID: 987654' in build
     missing = web.get('taskinfo?taskID=987654').text
     assert 'No such task ID: 987654' in missing
     local = web.get('tasks?view=bogus').text

@@ -61,57 +61,108 @@ def builds(req, userID=None, tagID=None, packageID=None, state=None, order='-bui
     return req.render('builds.chtml', values, 'Builds', 'builds')
 
 
-def _rpm_sort(rpm):
-    arch = rpm['arch']
-    debug = koji.is_debuginfo(rpm['name'])
-    return (arch != 'src', arch, debug, rpm['name'])
+RPM_HEADERS = ['summary', 'description', 'license', 'disturl', 'vcs']
+
+
+def _archive_url(pathinfo, build, btype, archive):
+    """(label, download URL) of an archive, by build type."""
+    if btype == 'maven':
+        return archive['filename'], '/'.join([pathinfo.mavenbuild(build),
+                                              pathinfo.mavenfile(archive)])
+    if btype == 'win':
+        return pathinfo.winfile(archive), '/'.join([pathinfo.winbuild(build),
+                                                    pathinfo.winfile(archive)])
+    if btype == 'image':
+        return archive['filename'], '/'.join([pathinfo.imagebuild(build),
+                                              archive['filename']])
+    return archive['filename'], '/'.join([pathinfo.typedir(build, btype),
+                                          archive['filename']])
+
+
+def _srpm_task_headers(server, task, values):
+    """Headers and changelog of an unfinished build, from its buildSRPMFromSCM task."""
+    srpm_tasks = server.listTasks(opts={'parent': task['id'], 'method': 'buildSRPMFromSCM'})
+    if not srpm_tasks or srpm_tasks[0]['state'] != koji.TASK_STATES['CLOSED']:
+        return
+    srpm_task = srpm_tasks[0]
+    path = next((o for o in server.listTaskOutput(srpm_task['id'])
+                 if o.endswith('.src.rpm')), None)
+    if not path:
+        return
+    headers = server.getRPMHeaders(taskID=srpm_task['id'], filepath=path,
+                                   headers=RPM_HEADERS)
+    if headers:
+        for key in RPM_HEADERS:
+            values[key] = koji.fixEncoding(headers.get(key))
+    changelog = server.getChangelogEntries(taskID=srpm_task['id'], filepath=path)
+    if changelog:
+        values['changelog'] = changelog
 
 
 @page
 def buildinfo(req, buildID):
     server = req.server
     build_id = _int_param(buildID, 'buildID')
-    build = server.getBuild(build_id, strict=True)
+    try:
+        build = server.getBuild(build_id, strict=True)
+    except koji.GenericError:
+        raise koji.GenericError('No such build ID: %i' % build_id)
+    topurl = req.opts['KojiFilesURL']
+    pathinfo = koji.PathInfo(topdir=topurl)
     mc = server.multicall()
     tags = mc.listTags(build['id'])
     rpms = mc.listBuildRPMs(build['id'])
     btype = mc.getBuildType(build['id'])
     logs = mc.getBuildLogs(build['id'])
     archives = mc.listArchives(buildID=build['id'], queryOpts={'order': 'filename'})
-    task = mc.getTaskInfo(build['task_id'], request=True) if build['task_id'] else None
-    changelog = mc.getChangelogEntries(build['id'], queryOpts={'limit': 3})
+    task = mc.getTaskInfo(build['task_id'], request=True) if build.get('task_id') else None
     mc.call_all(strict=True)
-    values = {'build': build, 'tags': tags.result, 'task': task.result if task else None,
-              'changelog': changelog.result}
-    values['rpms'] = sorted(rpms.result, key=_rpm_sort)
-    srpm = [r for r in rpms.result if r['arch'] == 'src']
-    headers = {}
-    if srpm:
-        headers = server.getRPMHeaders(srpm[0]['id'], headers=[
-            'summary', 'description', 'license', 'disturl', 'vcs']) or {}
-    values['summary'] = headers.get('summary')
-    values['description'] = headers.get('description')
-    values['license'] = headers.get('license')
-    values['disturl'] = headers.get('disturl')
-    values['vcs'] = headers.get('vcs')
-    by_type = {}
-    for archive in archives.result:
-        by_type.setdefault(archive['btype'], []).append(archive)
-    values['archivesByType'] = sorted(by_type.items())
     typeinfo = btype.result or {}
-    values['btypes'] = sorted(typeinfo.keys())
-    values['mavenbuild'] = typeinfo.get('maven')
-    module = ((build.get('extra') or {}).get('typeinfo') or {}).get('module') or {}
-    values['module_id'] = module.get('module_build_service_id')
-    values['mbs_web_url'] = req.opts.get('MBS_WEB_URL')
-    values['module_tag'] = None
-    if module.get('content_koji_tag'):
-        values['module_tag'] = server.getTag(module['content_koji_tag'])
+    values = {'build': build, 'task': task.result if task else None, 'changelog': None}
+    for key in RPM_HEADERS:
+        values[key] = None
+    values['tags'] = sorted(tags.result, key=lambda t: t['name'])
+    plain = sorted([r for r in rpms.result if not koji.is_debuginfo(r['name'])],
+                   key=lambda r: r['name'])
+    debug = sorted([r for r in rpms.result if koji.is_debuginfo(r['name'])],
+                   key=lambda r: r['name'])
+    by_arch = {}
+    for rpm in plain + debug:
+        by_arch.setdefault(rpm['arch'], []).append(rpm)
+    values['rpmsByArch'] = sorted(by_arch.items(), key=lambda i: (i[0] != 'src', i[0]))
+    if 'src' in by_arch:
+        srpm = by_arch['src'][0]
+        headers = server.getRPMHeaders(srpm['id'], headers=RPM_HEADERS) or {}
+        for key in RPM_HEADERS:
+            values[key] = koji.fixEncoding(headers.get(key))
+        values['changelog'] = server.getChangelogEntries(build['id'])
+    if values['task'] and build['state'] != koji.BUILD_STATES['COMPLETE']:
+        _srpm_task_headers(server, values['task'], values)
+    index = {}
+    for archive in archives.result:
+        kind = archive['btype']
+        archive['display'], archive['dl_url'] = _archive_url(pathinfo, build, kind, archive)
+        ext = os.path.splitext(archive['filename'])[1][1:]
+        index.setdefault(kind, {}).setdefault(ext, []).append(archive)
+    values['archiveIndex'] = sorted((kind, sorted(exts.items()))
+                                    for kind, exts in index.items())
     logs_by_dir = {}
     for entry in logs.result or []:
-        logs_by_dir.setdefault(entry.get('dir') or '', []).append(entry)
+        entry['dl_url'] = '%s/%s' % (topurl, entry['path'])
+        logdir = '' if entry.get('dir') == '.' else (entry.get('dir') or '')
+        logs_by_dir.setdefault(logdir, []).append(entry)
     values['logsByDir'] = sorted(logs_by_dir.items())
-    values['filesURL'] = req.opts['KojiFilesURL']
+    values['start_ts'] = build.get('start_ts') or build.get('creation_ts')
+    if ('maven' in typeinfo or 'win' in typeinfo) and values['task']:
+        values['start_ts'] = values['task']['start_ts']
+    values['mavenbuild'] = typeinfo.get('maven')
+    values['module_id'] = values['module_tag'] = None
+    values['mbs_web_url'] = req.opts.get('MBS_WEB_URL')
+    if 'module' in typeinfo:
+        module = typeinfo['module'] or {}
+        if module.get('content_koji_tag'):
+            values['module_tag'] = server.getTag(module['content_koji_tag'], event='auto')
+        values['module_id'] = module.get('module_build_service_id')
     state = koji.BUILD_STATES[build['state']]
     values['stateName'] = state.lower()
     values['canCancel'] = (state == 'BUILDING' and bool(req.user)
@@ -119,10 +170,9 @@ def buildinfo(req, buildID):
     values['estCompletion'] = None
     if state == 'BUILDING':
         avg = server.getAverageBuildDuration(build['package_id'])
-        if avg and build.get('start_ts'):
-            values['estCompletion'] = build['start_ts'] + avg
-    values['pathinfo'] = koji.PathInfo(topdir=req.opts['KojiFilesURL'])
-    values['basename'] = os.path.basename
+        if avg is not None and build.get('creation_ts'):
+            values['estCompletion'] = build['creation_ts'] + avg
+    values['pathinfo'] = pathinfo
     values['taskLabel'] = koji.taskLabel
     return req.render('buildinfo.chtml', values, koji.buildLabel(build) + ' | Build Info',
                       'builds')
