@@ -133,6 +133,26 @@ def policy_for(p):
     return 'tag *-updates :: keep\npackage %sbar :: keep\norder > 1 :: untag\n' % p
 
 
+@pytest.mark.parametrize('text, seconds', [
+    ('5 days', 5 * DAY), ('4weeks', 28 * DAY), ('1 day 3 hours', DAY + 3 * 3600),
+    ('2.5 hrs', 9000), ('90 s', 90), ('10 mins 1 sec', 601), ('1 WEEK', 7 * DAY),
+    ('0s', 0), ('', 0),
+    ('5', 0)])  # a number without its unit adds nothing, as upstream parses it
+def test_duration_syntax(text, seconds):
+    sys.path.insert(0, os.path.join(ROOT, 'util'))
+    from kojimaint.common import parse_duration
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize('text', ['five days', '5 fortnights', 'days 5', '3x'])
+def test_duration_syntax_errors(text):
+    sys.path.insert(0, os.path.join(ROOT, 'util'))
+    from kojimaint.common import parse_duration
+    with pytest.raises(ValueError) as info:
+        parse_duration(text)
+    assert str(info.value) == 'Invalid time interval: %s' % text
+
+
 def test_help_lists_every_option(gc):
     res = subprocess.run([sys.executable, KOJI_GC, '--help'], capture_output=True, text=True)
     assert res.returncode == 0

@@ -11,7 +11,7 @@ from .filters import check_package
 from .mail import send_warning_notice
 from .policy import protected_sig
 
-REFS_BATCH = 10
+REFS_BATCH = 50
 
 
 def _reference_reason(options, refs, i, total, nvr):
