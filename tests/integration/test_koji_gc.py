@@ -240,6 +240,8 @@ def test_bad_options(gc, world):
     res = gc('--trashcan-tag', 'no-such-can', '--action', 'trash')
     assert res.returncode == 1
     assert "Trashcan tag no-such-can doesn't exist" in res.stderr
+    res = gc('--email-template', '/nonexistent/email.tpl')
+    assert res.returncode == 2 and 'No such file: /nonexistent/email.tpl' in res.stderr
     res = gc('--noauth', '-s', 'http://127.0.0.1:9/kojihub')
     assert res.returncode == 1 and 'Error: Unable to connect to server' in res.stderr
     res = gc('--lock-file', '/nonexistent-dir/gc.lock')

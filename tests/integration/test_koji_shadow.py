@@ -197,10 +197,12 @@ def test_import_resumes_after_a_failure(imported, local, local_hub, rpm_builds):
     assert imported['after_again'] == both
 
 
-def test_single_build_and_unknown_tag(shadow, remote, local, rpm_builds):
-    res = shadow('--build', rpm_builds.arch.nvr)
+def test_single_build_and_unknown_tag(shadow, remote, local, rpm_builds, tmp_path):
+    logfile = tmp_path / 'shadow.log'
+    res = shadow('--build', rpm_builds.arch.nvr, '--logfile', str(logfile))
     assert res.returncode == 0, res.stderr
     assert 'Skipping archful build: %s' % rpm_builds.arch.nvr in res.stdout
+    assert 'Skipping archful build: %s' % rpm_builds.arch.nvr in logfile.read_text()
     res = shadow('no-such-tag')
     assert res.returncode == 1
     assert 'no-such-tag' in res.stderr

@@ -10,6 +10,9 @@ import time
 
 import koji
 
+# uid/gid of the web server account on Fedora-like hub hosts (as upstream assumes)
+APACHE_ID = 48
+
 
 def unique_path(prefix):
     """A work-area directory name unlikely to be used twice."""
@@ -34,10 +37,20 @@ def import_url(shadow, url, fname):
     options = shadow.options
     serverdir = unique_path('koji-shadow')
     if options.link_imports:
+        # straight into the hub's work area (koji-shadow runs on the hub host): the
+        # directory is group-writable and handed to the web server account if we can
         dest = os.path.join(koji.pathinfo.work(), serverdir, fname)
-        koji.ensuredir(os.path.dirname(dest))
-        shadow.log('Downloading %s to %s' % (url, dest))
-        download(url, dest)
+        old_umask = os.umask(0o002)
+        try:
+            koji.ensuredir(os.path.dirname(dest))
+            try:
+                os.chown(os.path.dirname(dest), APACHE_ID, APACHE_ID)
+            except OSError:
+                pass
+            shadow.log('Downloading %s to %s' % (url, dest))
+            download(url, dest)
+        finally:
+            os.umask(old_umask)
     else:
         koji.ensuredir(options.workpath)
         dest = os.path.join(options.workpath, fname)
