@@ -1,0 +1,107 @@
+"""Maven builds end to end on a real kojid (mock backend) with stand-ins for mock and mvn
+(tests/fixtures/fake_mock.py, fake_tools.py): mavenBuild queues ``maven``, the builder
+runs buildMaven (checkout, settings.xml, ``mvn -C ... deploy`` in the buildroot) and the
+hub imports the deployed artifacts through host.completeMavenBuild."""
+import json
+import os
+import subprocess
+
+import pytest
+
+import koji
+from tests.integration.test_kojid_build import _result, build_env
+from tests.integration.test_kojid_build_mock import MockBuilder
+from tests.integration.test_kojid_repos import HUB_OPTS, _repo_for, _wait_task
+
+HOST = 'kojid-maven.test'
+POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>org.kojitest</groupId>
+  <artifactId>%s</artifactId>
+  <version>%s</version>
+</project>
+"""
+
+
+class MavenBuilder(MockBuilder):
+    plugins = ()
+
+
+def git_pom_repo(gitroot, name, version):
+    work = os.path.join(gitroot, 'work-%s' % name)
+    os.makedirs(work)
+    with open(os.path.join(work, 'pom.xml'), 'w') as fo:
+        fo.write(POM % (name, version))
+    git = ['git', '-c', 'user.name=T', '-c', 'user.email=t@example.com']
+    for cmd in (['init', '-q'], ['add', '.'], ['commit', '-q', '-m', 'import']):
+        subprocess.run(git + cmd, cwd=work, check=True)
+    bare = os.path.join(gitroot, '%s.git' % name)
+    subprocess.run(['git', 'clone', '-q', '--bare', work, bare], check=True)
+    subprocess.run(['git', 'update-server-info'], cwd=bare, check=True)
+    return subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=work, check=True, text=True,
+                          stdout=subprocess.PIPE).stdout.strip()
+
+
+@pytest.fixture(scope='module')
+def env(hub_server, tmp_path_factory):
+    opts = dict(HUB_OPTS, EnableMaven=True)
+    for env in build_env(hub_server, tmp_path_factory, MavenBuilder, HOST, 'mv',
+                         hub_opts=opts):
+        admin = env['admin']
+        admin.addHostToChannel(HOST, 'maven', create=True)
+        admin.groupListAdd(env['build_tag'], 'maven-build')
+        admin.groupPackageListAdd(env['build_tag'], 'maven-build', 'bash')
+        admin.packageListAdd(env['dest_tag'], 'org.kojitest-demo', owner=env['hub'].admin_user)
+        env['repo'] = _repo_for(env, env['build_tag'], admin.getLastEvent()['id'])
+        yield env
+
+
+def _tool_calls(env, broot):
+    name = '%s-%s-%s' % (broot['tag_name'], broot['id'], broot['repo_id'])
+    path = os.path.join(env['builder'].dir, name, 'root', 'tool-calls.jsonl')
+    with open(path) as fo:
+        return [json.loads(line) for line in fo]
+
+
+def test_maven_build_imports_deployed_artifacts(env):
+    admin = env['admin']
+    commit = git_pom_repo(env['gitroot'], 'demo', '1.4')
+    url = '%s/demo.git#%s' % (env['git_url'], commit)
+    task_id = admin.mavenBuild(url, env['target'], {'goals': ['install'],
+                                                    'properties': {'skipTests': None,
+                                                                   'x': '1'},
+                                                    'profiles': ['p1']})
+    info = _wait_task(env, task_id, timeout=240)
+    assert info['state'] == koji.TASK_STATES['CLOSED'], _result(env, task_id)
+    children = {c['method']: c for c in admin.getTaskChildren(task_id)}
+    assert set(children) == {'buildMaven', 'tagBuild'}
+    build = admin.getBuild('org.kojitest-demo-1.4-1', strict=True)
+    assert build['state'] == koji.BUILD_STATES['COMPLETE']
+    assert admin.getMavenBuild(build['id']) == {
+        'build_id': build['id'], 'group_id': 'org.kojitest', 'artifact_id': 'demo',
+        'version': '1.4'}
+    names = sorted(a['filename'] for a in admin.listArchives(buildID=build['id']))
+    assert names == ['demo-1.4-scm-sources.zip', 'demo-1.4.jar', 'demo-1.4.pom']
+    [tagged] = admin.listTagged(env['dest_tag'])
+    assert tagged['nvr'] == 'org.kojitest-demo-1.4-1'
+    # mvn ran in the checkout with upstream's argument order
+    [broot] = admin.listBuildroots(taskID=children['buildMaven']['id'])
+    [call] = [c for c in _tool_calls(env, broot) if c['tool'] == 'mvn']
+    assert call['argv'] == ['-C', '-Pp1', '-DskipTests', '-Dx=1', 'install', 'deploy']
+    assert call['cwd'].endswith('/maven/build/demo')
+    logs = admin.getBuildLogs(build['id'])
+    assert {'checkout.log', 'mock_output.log'} <= {log['name'] for log in logs}
+
+
+def test_scratch_maven_build_lands_in_the_scratch_area(env):
+    admin = env['admin']
+    commit = git_pom_repo(env['gitroot'], 'scr', '1')
+    task_id = admin.mavenBuild('%s/scr.git#%s' % (env['git_url'], commit), env['target'],
+                               {'scratch': True})
+    info = _wait_task(env, task_id, timeout=240)
+    assert info['state'] == koji.TASK_STATES['CLOSED'], _result(env, task_id)
+    assert admin.getBuild('org.kojitest-scr-1-1') is None
+    scratch = os.path.join(env['hub'].topdir, 'scratch', env['hub'].admin_user,
+                           'task_%d' % task_id)
+    assert os.path.isfile(os.path.join(scratch, 'org/kojitest/scr/1/scr-1.jar'))
+    assert os.path.isfile(os.path.join(scratch, 'scr-1-scm-sources.zip'))
