@@ -191,3 +191,14 @@ def explainError(error):
         return ('The main server returned an invalid response. This could be caused by a '
                 'network issue or load issues on the server.'), 1
     return 'An error has occurred while processing your request.', 2
+
+
+# rpm file flag bits and the words fileinfo shows for them
+FILE_FLAGS = {1: 'configuration', 2: 'documentation', 4: 'icon', 8: 'missing ok',
+              16: "don't replace", 64: 'ghost', 128: 'license', 256: 'readme',
+              512: 'exclude', 1024: 'unpatched', 2048: 'public key'}
+
+
+def formatFileFlags(flags):
+    """The names of the rpm file flags set in flags."""
+    return [desc for flag, desc in FILE_FLAGS.items() if flags & flag]
