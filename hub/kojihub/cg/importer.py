@@ -54,6 +54,7 @@ class CGImportLog(object):
         logsdir = joinpath(koji.pathinfo.build(binfo), 'data/logs/')
         koji.ensuredir(logsdir)
         safer_move(self.path, joinpath(logsdir, 'cg_import.log'))
+        self.fo = self.path = None
 
 
 class CGImporter(object):
@@ -89,13 +90,14 @@ class CGImporter(object):
             ensure_volume_symlink(self.buildinfo, moves)
             builddir = koji.pathinfo.build(self.buildinfo)
             moves.write(joinpath(builddir, 'metadata.json'), self.raw_metadata.encode('utf-8'))
+            self.log.keep(self.buildinfo)
+            # a plugin refusing the import must find the files back in place too
+            run_callbacks('postImport', type='cg', metadata=metadata, directory=directory,
+                          build=self.buildinfo)
         except Exception:
             moves.undo()
             self.check_build_dir(delete=True)
             raise
-        self.log.keep(self.buildinfo)
-        run_callbacks('postImport', type='cg', metadata=metadata, directory=directory,
-                      build=self.buildinfo)
         return self.buildinfo
 
     def assert_cg_access(self):
@@ -144,7 +146,8 @@ class CGImporter(object):
         path = koji.pathinfo.build(self.buildinfo)
         if os.path.lexists(path):
             if delete:
-                self.log('warning', 'Deleting build directory: %s' % path)
+                # the import log went (or goes) with the failed import: the hub log only
+                logger.warning('Deleting build directory: %s', path)
                 rmtree(path)
             else:
                 raise koji.GenericError('Destination directory already exists: %s' % path)

@@ -1,0 +1,129 @@
+"""CGImport of other build shapes (draft, legacy image archives, metadata-only outputs),
+rollback when a plugin refuses the import, and access rules of reservations."""
+import os
+
+import pytest
+
+import koji
+from kojihub.api.exports import RootExports
+from tests.hub.test_cg import CG, World, md5, sha256  # noqa: F401  (fixtures below)
+
+root = RootExports()
+
+
+@pytest.fixture(scope='module')
+def kits(tmp_path_factory):
+    from tests.cli.rpmkit import build_kit
+    top = tmp_path_factory.mktemp('cgkits2')
+    return {'pkg': build_kit(top / 'a', 'cg-pkg', '1.0', '1', noarch=True)}
+
+
+@pytest.fixture
+def world(taskenv, topdir, tmp_path, kits):
+    return World(taskenv, topdir, tmp_path, kits)
+
+
+def test_draft_import(world):
+    directory, metadata = world.upload('draft1')
+    metadata['build']['draft'] = True
+    world.env.act('alice', 'CGImport')
+    binfo = root.CGImport(metadata, directory)
+    assert binfo['draft'] is True
+    assert binfo['release'] == '1,draft_%s' % binfo['id']
+    world.env.act('alice', 'listRPMs')
+    rpms = root.listRPMs(buildID=binfo['id'])
+    assert rpms and all(r['draft'] for r in rpms)
+    # the real NVR is still free
+    assert root.getBuild('cg-pkg-1.0-1') is None
+
+
+def test_legacy_image_and_metadata_only_archives(world):
+    directory, metadata = world.upload('img1')
+    workdir = os.path.join(world.topdir, 'work', directory)
+    iso = os.path.join(workdir, 'disk.iso')
+    with open(iso, 'wb') as fo:
+        fo.write(b'\0' * 4096)
+    metadata['build']['extra'] = {'image': {}}
+    outputs = [o for o in metadata['output'] if o['type'] in ('rpm', 'log')]
+    outputs.append({'buildroot_id': 1, 'filename': 'disk.iso', 'type': 'iso',
+                    'arch': 'x86_64', 'filesize': 4096, 'checksum': md5(iso),
+                    'checksum_type': 'md5', 'extra': {'image': {'arch': 'x86_64'}}})
+    meta_only = os.path.join(workdir, 'ghost.qcow2')
+    with open(meta_only, 'wb') as fo:
+        fo.write(b'ghost')
+    outputs.append({'buildroot_id': 1, 'filename': 'ghost.qcow2', 'type': 'qcow2',
+                    'arch': 'x86_64', 'filesize': 5, 'checksum': sha256(meta_only),
+                    'checksum_type': 'sha256', 'metadata_only': True,
+                    'extra': {'image': {'arch': 'x86_64'}}})
+    metadata['output'] = outputs
+    world.env.act('alice', 'CGImport')
+    binfo = root.CGImport(metadata, directory)
+    world.env.act('alice', 'listArchives')
+    assert sorted(root.getBuildType(binfo['id'])) == ['image', 'rpm']
+    listed = root.listArchives(buildID=binfo['id'], type='image')
+    archives = {a['filename']: a for a in listed}
+    assert archives['disk.iso']['arch'] == 'x86_64'
+    assert archives['disk.iso']['checksum_type'] == koji.CHECKSUM_TYPES['md5']
+    assert archives['ghost.qcow2']['metadata_only'] is True
+    imagedir = koji.pathinfo.imagebuild(root.getBuild(binfo['id']))
+    assert os.path.isfile(os.path.join(imagedir, 'disk.iso'))
+    assert not os.path.exists(os.path.join(imagedir, 'ghost.qcow2'))
+    # the build's extra keeps the legacy key and gains its typeinfo
+    assert root.getBuild(binfo['id'])['extra'] == {'image': {}, 'typeinfo': {'image': {}}}
+
+
+def test_subdir_refused_for_legacy_types_and_rpms(world):
+    directory, metadata = world.upload('sub1')
+    metadata['output'][0]['subdir'] = 'x'
+    msg = world.fails('alice', koji.GenericError, root.CGImport, metadata, directory)
+    assert msg == 'subdir field not allowed for rpm outputs'
+
+
+def test_plugin_refusal_puts_files_back(world):
+    directory, metadata = world.upload('plug1')
+
+    def refuse(cbtype, **kw):
+        if kw.get('type') == 'cg':
+            raise koji.CallbackError('not today')
+    koji.plugin.callbacks['postImport'].append(refuse)
+    try:
+        msg = world.fails('alice', koji.CallbackError, root.CGImport, metadata, directory)
+    finally:
+        koji.plugin.callbacks['postImport'].remove(refuse)
+    assert 'not today' in msg
+    world.env.act('alice', 'getBuild')
+    assert root.getBuild('cg-pkg-1.0-1') is None
+    for out in metadata['output']:
+        path = os.path.join(world.topdir, 'work', directory, out.get('relpath', ''),
+                            out['filename'])
+        assert os.path.isfile(path) and not os.path.islink(path)
+    builddir = koji.pathinfo.build({'name': 'cg-pkg', 'version': '1.0', 'release': '1',
+                                    'volume_name': 'DEFAULT'})
+    assert not os.path.exists(builddir)
+    # the same upload imports fine afterwards
+    world.env.act('alice', 'CGImport')
+    assert root.CGImport(metadata, directory)['nvr'] == 'cg-pkg-1.0-1'
+
+
+def test_reservation_checks(world):
+    world.env.act('tadmin', 'grantCGAccess')
+    root.grantCGAccess('bob', 'other-cg', create=True)
+    world.env.act('alice', 'CGInitBuild')
+    res = root.CGInitBuild(CG, {'name': 'cg-pkg', 'version': '1.0', 'release': '1'})
+    msg = world.fails('alice', koji.GenericError, root.CGInitBuild, CG,
+                      {'name': 'cg-pkg', 'version': '1.0', 'release': '1'})
+    assert msg.startswith('Build already exists') or msg == 'Build is already reserved'
+    msg = world.fails('bob', koji.GenericError, root.CGRefundBuild, 'other-cg',
+                      res['build_id'], res['token'])
+    assert msg == 'Build ID %s is not reserved by this CG' % res['build_id']
+    directory, metadata = world.upload('rsv1')
+    metadata['build']['build_id'] = res['build_id']
+    metadata['build']['release'] = '2'
+    msg = world.fails('alice', koji.GenericError, root.CGImport, metadata, directory,
+                      token=res['token'])
+    assert msg == 'Build (%i) NVR is different' % res['build_id']
+    metadata['build']['release'] = '1'
+    metadata['build']['draft'] = True
+    msg = world.fails('alice', koji.GenericError, root.CGImport, metadata, directory,
+                      token=res['token'])
+    assert msg == 'Draft field does not match reservation (build id = %s)' % res['build_id']
