@@ -1,5 +1,6 @@
 """koji-shadow between two real hubs on this machine (two databases, two topdirs, each
 served over HTTP): the builds of a tag on the remote hub appear on the local one."""
+import configparser
 import os
 import subprocess
 import sys
@@ -288,3 +289,51 @@ def test_bad_config(tmp_path):
     res = subprocess.run([sys.executable, SHADOW, '-c', str(conf), TAG],
                          capture_output=True, text=True)
     assert res.returncode == 1 and 'Bad substitution: a b c' in res.stderr
+
+
+def test_rebuild_tag_sync(with_buildroot, remote, local, hub_server, local_hub, rpm_builds,
+                          tmp_path):
+    """The rebuild set-up against both real hubs, in-process (no kojid here to run the
+    build itself): the SHADOWBUILD tag, its deps, package list and build group."""
+    sys.path.insert(0, os.path.join(ROOT, 'util'))
+    from kojimaint.shadow import builds, options as shadow_options, rebuild, rules
+    from kojimaint.shadow.main import Shadow
+    from kojimaint.shadow.tracker import BuildTracker
+
+    opts = shadow_options.make_parser().get_default_values()
+    opts.arches = 'x86_64 noarch'
+    opts.remote_topurl = hub_server.topurl
+    opts.workpath = str(tmp_path)
+    remote.editTag2('f1-build', extra={'mock.package_manager': 'dnf'})
+    session = login(local_hub)
+    shadow = Shadow(opts, session, client(hub_server))
+    shadow.log = lambda msg: None
+    shadow.tracker = BuildTracker(shadow, rules.Rules(configparser.ConfigParser()))
+    build = builds.TrackedBuild(shadow, remote.getBuild(rpm_builds.arch.nvr)['id'])
+    assert build.state == 'missing' and build.br_tag == 'f1-build'
+    assert build.base == [rpm_builds.noarch.name]
+    dep = builds.TrackedBuild(shadow, remote.getBuild(rpm_builds.noarch.nvr)['id'])
+    assert dep.state == 'common'
+    build.revised_deps = [dep]
+
+    taginfo = rebuild._shadow_tag(shadow, build)
+    tag = local.getTag('SHADOWBUILD-f1-build')
+    assert tag['id'] == taginfo['id'] and tag['perm'] == 'admin'
+    assert tag['arches'] == 'x86_64 noarch'
+    assert tag['extra'] == {'mock.package_manager': 'dnf'}
+    event = rebuild.sync_buildroot_tag(shadow, build, taginfo)
+    assert event == local.getLastEvent()['id']
+    assert [b['nvr'] for b in local.listTagged(tag['id'])] == [rpm_builds.noarch.nvr]
+    assert [p['package_name'] for p in local.listPackages(tagID=tag['id'])] == \
+        [rpm_builds.noarch.name]
+    groups = local.getTagGroups(tag['id'])
+    assert [g['name'] for g in groups] == ['build']
+    assert [p['package'] for p in groups[0]['packagelist']] == [rpm_builds.noarch.name]
+    # a second pass changes nothing: no new event
+    assert rebuild.sync_buildroot_tag(shadow, build, taginfo) == event
+    assert [b['nvr'] for b in local.listTagged(tag['id'])] == [rpm_builds.noarch.nvr]
+
+    src = rebuild.upload_source(shadow, build)
+    assert src.endswith('/%s.src.rpm' % rpm_builds.arch.nvr)
+    assert os.path.isfile(os.path.join(local_hub.topdir, 'work', src))
+    session.logout()
