@@ -311,6 +311,7 @@ from .repos.dist import dist_repo_init  # noqa: F401,E402
 from .repos.opts import convert_value  # noqa: F401,E402
 from .cg.access import assert_cg, grant_cg_access, list_cgs, revoke_cg_access  # noqa: F401,E402
 from .cg.importer import CG_Importer, cg_import  # noqa: F401,E402
+from .cg.metadata import parse_json  # noqa: F401,E402
 from .cg.reserve import (  # noqa: F401,E402
     cg_init_build,
     cg_refund_build,

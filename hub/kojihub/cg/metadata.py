@@ -19,14 +19,16 @@ logger = logging.getLogger('koji.hub.cg')
 LEGACY_BTYPES = ('maven', 'win', 'image')
 
 
-def parse_json(value, desc=None):
+def parse_json(value, desc=None, errstr=None):
+    """Decoded JSON text (None stays None); GenericError worded as upstream's."""
     if value is None:
         return value
     try:
         return koji.fixEncodingRecurse(json.loads(value))
     except Exception:
-        # upstream words it this way whenever a description is given
-        errstr = 'Invalid json data' if desc is not None else 'Invalid json data for None'
+        if errstr is None:
+            # upstream's wording: the description only shows when it is None
+            errstr = 'Invalid json data' if desc is not None else 'Invalid json data for None'
         raise koji.GenericError('%s: %r' % (errstr, value))
 
 
