@@ -200,3 +200,41 @@ def test_gssapi_mode_takes_remote_user(web, tmp_path):
         assert web.admin.getUser('dave')['name'] == 'dave'
     finally:
         web.hub.restart({})
+
+
+def test_pages_make_few_hub_calls(web, tmp_path, monkeypatch):
+    """Pages batch their hub calls: the count of HTTP requests to the hub stays small and
+    does not grow with the number of rows (tree view, hosts with channels)."""
+    import koji
+    app = _publisher().application
+    conf = tmp_path / 'count.conf'
+    conf.write_text('[web]\nKojiHubURL = %s\nKojiHubCA = /nonexistent\nSecret = x\n'
+                    % web.hub.url)
+    sent = []
+    original = koji.ClientSession._sendOneCall
+
+    def counting(self, handler, headers, request):
+        sent.append(handler)
+        return original(self, handler, headers, request)
+    monkeypatch.setattr(koji.ClientSession, '_sendOneCall', counting)
+
+    def calls(path):
+        del sent[:]
+        status = call(app, conf, path)[0]
+        assert status == '200 OK', path
+        return len(sent)
+    parent = web.admin.makeTask('newRepo', ['nosuch'])
+    for _ in range(3):
+        web.admin.makeTask('createrepo', [1, 'x86_64', None], parent=parent)
+    for i in range(3):
+        web.admin.addHost('count%d.example.com' % i, ['x86_64'])
+    few = calls('tasks?state=all')
+    hosts = calls('hosts')
+    for _ in range(5):
+        web.admin.makeTask('newRepo', ['nosuch'])
+    for i in range(3, 8):
+        web.admin.addHost('count%d.example.com' % i, ['x86_64'])
+    assert calls('tasks?state=all') == few
+    assert calls('hosts') == hosts
+    assert 2 <= few <= 5 and 2 <= hosts <= 4
+    assert calls('index') <= 4
