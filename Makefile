@@ -19,7 +19,7 @@ KOJI_TEST_DSN ?= host=127.0.0.1 port=5432 user=postgres dbname=postgres
 export KOJI_TEST_DSN
 
 PIP_PACKAGES := psycopg2-binary mod_wsgi pytest pytest-xdist requests-gssapi Cheetah3 \
-	python-dateutil defusedxml flake8 rpm selenium python-qpid-proton
+	python-dateutil defusedxml flake8 rpm selenium python-qpid-proton pykickstart
 # what the venv was last built from; a change triggers a refresh
 CONSTRAINTS := constraints.txt
 VENV_KEY := $(shell cat setup.py $(CONSTRAINTS) | cksum | cut -d' ' -f1) $(sort $(PIP_PACKAGES))

@@ -59,5 +59,6 @@ setup(
         'hub': ['psycopg2-binary', 'mod_wsgi'],
         'web': ['Cheetah3'],
         'rpm': ['rpm'],
+        'builder': ['pykickstart'],
     },
 )
