@@ -43,7 +43,7 @@ class World(object):
         self.env.act(who)
         with pytest.raises(exc) as info:
             func(*args, **kw)
-        start_request(sinfo=self.env.sessions[who], ok=False)
+        start_request(sinfo=self.env.sessions[who] if who else None, ok=False)
         return str(info.value)
 
     def upload(self, name, kit=None, extra_files=()):
@@ -369,3 +369,14 @@ def test_reserve_import_and_refund(world):
     world.env.act('alice', 'CGInitBuild')
     res3 = root.CGInitBuild(CG, {'name': 'cg-refund', 'version': '1', 'release': '1'})
     assert res3['build_id'] == res2['build_id'] and res3['token'] != res2['token']
+
+
+def test_anonymous_calls(world):
+    msg = world.fails(None, koji.AuthError, root.CGInitBuild, CG,
+                      {'name': 'x', 'version': '1', 'release': '1'})
+    assert msg == 'Not logged-in'
+    msg = world.fails(None, koji.GenericError, root.CGInitBuild, 'nosuch-cg',
+                      {'name': 'x', 'version': '1', 'release': '1'})
+    assert msg == 'No such entry in table content_generator: nosuch-cg'
+    world.env.act(None, 'listCGs')
+    assert list(root.listCGs()) == [CG]
