@@ -34,7 +34,10 @@ def freetask(req, taskID):
 @page
 def cancelbuild(req, buildID):
     req.assert_login()
-    build = req.server.getBuild(_int_param(buildID, 'buildID'), strict=True)
+    build_id = _int_param(buildID, 'buildID')
+    build = req.server.getBuild(build_id)
+    if build is None:
+        raise koji.GenericError('unknown build ID: %i' % build_id)
     if not req.server.cancelBuild(build['id']):
         raise koji.GenericError('unable to cancel build')
     raise Redirect('buildinfo?buildID=%i' % build['id'])

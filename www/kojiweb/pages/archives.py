@@ -1,4 +1,6 @@
 """One archive (archiveinfo) with its files and the buildroots it was used in."""
+import koji
+
 from kojiweb import paging
 
 from . import page
@@ -9,7 +11,10 @@ from .tasks import _int_param
 def archiveinfo(req, archiveID, fileOrder='name', fileStart=None, buildrootOrder='-id',
                 buildrootStart=None):
     server = req.server
-    archive = server.getArchive(_int_param(archiveID, 'archiveID'), strict=True)
+    archive_id = _int_param(archiveID, 'archiveID')
+    archive = server.getArchive(archive_id)
+    if not archive:
+        raise koji.GenericError('No such archive ID: %i' % archive_id)
     mc = server.multicall()
     atype = mc.getArchiveType(type_id=archive['type_id'])
     build = mc.getBuild(archive['build_id'])

@@ -106,6 +106,6 @@ def channelinfo(req, channelID):
     hostlist = sorted(hostlist.result, key=lambda h: h['name'])
     values = {'channel': channel, 'taskCount': active.result, 'hosts': hostlist,
               'enabledHosts': len([h for h in hostlist if h['enabled']]),
-              'readyHosts': len([h for h in hostlist if h['enabled'] and h['ready']])}
+              'readyHosts': len([h for h in hostlist if h['ready']])}
     return req.render('channelinfo.chtml', values, channel['name'] + ' | Channel Info',
                       'hosts')

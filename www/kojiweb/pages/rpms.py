@@ -15,7 +15,11 @@ DEP_TYPES = [('Provides', 'PROVIDE'), ('Obsoletes', 'OBSOLETE'), ('Conflicts', '
 def rpminfo(req, rpmID, fileOrder='name', fileStart=None, buildrootOrder='-id',
             buildrootStart=None):
     server = req.server
-    rpm = server.getRPM(_int_param(rpmID, 'rpmID'), strict=True)
+    rpm_id = _int_param(rpmID, 'rpmID')
+    try:
+        rpm = server.getRPM(rpm_id, strict=True)
+    except koji.GenericError:
+        raise koji.GenericError('No such RPM ID: %i' % rpm_id)
     values = {'rpm': rpm, 'build': None, 'builtInRoot': None, 'summary': None,
               'description': None, 'license': None, 'disturl': None, 'deps': []}
     mc = server.multicall()
@@ -57,17 +61,24 @@ def fileinfo(req, filename, rpmID=None, archiveID=None):
     server = req.server
     values = {'rpm': None, 'archive': None}
     if rpmID:
-        rpm = server.getRPM(_int_param(rpmID, 'rpmID'), strict=True)
+        rpm_id = _int_param(rpmID, 'rpmID')
+        rpm = server.getRPM(rpm_id)
+        if not rpm:
+            raise koji.GenericError('No such RPM ID: %i' % rpm_id)
         info = server.getRPMFile(rpm['id'], filename)
+        if not info:
+            raise koji.GenericError('no file %s in RPM %i' % (filename, rpm_id))
         values['rpm'] = rpm
     elif archiveID:
-        archive = server.getArchive(_int_param(archiveID, 'archiveID'), strict=True)
+        archive_id = _int_param(archiveID, 'archiveID')
+        archive = server.getArchive(archive_id)
+        if not archive:
+            raise koji.GenericError('No such archive ID: %i' % archive_id)
         info = server.getArchiveFile(archive['id'], filename)
+        if not info:
+            raise koji.GenericError('no file %s in archive %i' % (filename, archive_id))
         values['archive'] = archive
     else:
         raise koji.GenericError('either rpmID or archiveID must be specified')
-    if not info:
-        raise koji.GenericError('no file %s in %s' % (
-            filename, 'rpm %s' % rpmID if rpmID else 'archive %s' % archiveID))
     values['file'] = info
     return req.render('fileinfo.chtml', values, info['name'] + ' | File Info', 'builds')
