@@ -183,3 +183,12 @@ def test_prune_by_package_and_errors(cli, replaced):
     res = cli('prune-signed-copies', '--days', 'x')
     assert res.returncode == 2
     assert "option --days: invalid integer value: 'x'" in res.stderr
+
+
+def test_rename_sig_needs_admin(cli, hub, hub_server):
+    user = uniq('signer')
+    hub.createUser(user)
+    hub_server.set_password(user, 'pw')
+    res = cli('rename-sig', 'nosuch-1-1.noarch', 'a', 'b', user=user, password='pw')
+    assert res.returncode == 1
+    assert 'admin permission required' in res.stderr
