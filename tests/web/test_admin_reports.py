@@ -57,6 +57,10 @@ def test_count_reports(web, data):
     status = ok(web.get('buildsbystatus?days=-1'))
     assert re.search(r'<td>Succeeded</td><td>\d+</td>', status)
     assert web.get('buildsbystatus?days=abc').status_code == 500
+    for bad in ('rpmsbyhost?hostArch=x%3Cy', 'tasksbyhost?hostArch=a%20b',
+                'clusterhealth?arch=%27'):
+        resp = web.get(bad)
+        assert resp.status_code == 500 and 'No such arch' in resp.text, bad
     health = ok(web.get('clusterhealth'))
     assert 'href="channelinfo?channelID=' in health and '>default</a>' in health
 

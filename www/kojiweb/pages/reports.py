@@ -6,6 +6,7 @@ import koji
 from kojiweb import paging
 
 from . import page
+from .hosts import _validate_arch
 
 GRAPH_WIDTH = 400
 DAY_CHOICES = [1, 3, 5, 7, 14, 30, 60, 90, 120, -1]
@@ -72,6 +73,7 @@ def tasksbyuser(req, start=None, order='-tasks'):
 
 
 def _arch_list(arch):
+    arch = _validate_arch(arch)
     if not arch:
         return None
     if arch == 'ix86':
@@ -97,6 +99,8 @@ def tasksbyhost(req, start=None, order='-tasks', hostArch=None):
 @page
 def rpmsbyhost(req, start=None, order=None, hostArch=None, rpmArch=None):
     server = req.server
+    _validate_arch(hostArch)
+    _validate_arch(rpmArch)
     hosts = server.listHosts(arches=_arch_list(hostArch))
     mc = server.multicall()
     calls = [mc.listRPMs(hostID=h['id'], arches=_arch_list(rpmArch),
@@ -158,6 +162,8 @@ def buildsbytarget(req, days='7', start=None, order='-builds'):
 
 @page
 def clusterhealth(req, arch='__all__'):
+    if arch != '__all__':
+        _validate_arch(arch)
     server = req.server
     channels = sorted(server.listChannels(), key=lambda c: c['name'])
     mc = server.multicall()
