@@ -35,6 +35,15 @@ def test_draft_import(world):
     assert rpms and all(r['draft'] for r in rpms)
     # the real NVR is still free
     assert root.getBuild('cg-pkg-1.0-1') is None
+    # a draft rpm cannot be a component
+    rpm = [r for r in rpms if r['arch'] == 'noarch'][0]
+    directory, metadata = world.upload('draft2')
+    metadata['buildroots'][0]['components'] = [
+        {'type': 'rpm', 'name': rpm['name'], 'version': rpm['version'], 'arch': 'noarch',
+         'release': rpm['release'], 'epoch': None, 'sigmd5': rpm['payloadhash'],
+         'signature': None}]
+    msg = world.fails('alice', koji.GenericError, root.CGImport, metadata, directory)
+    assert msg == 'Draft rpm not supported'
 
 
 def test_legacy_image_and_metadata_only_archives(world):

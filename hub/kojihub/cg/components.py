@@ -1,7 +1,8 @@
 """Matching CG component lists (rpm, file, kojifile entries) to what Koji already has.
 
 One query per component kind for the whole list.  Unmatched rpms and files are logged
-to the import's log and skipped, as upstream does until external references are tracked.
+to the import's log and skipped, as upstream does until external references are tracked;
+a draft rpm is refused.
 """
 import koji
 
@@ -11,7 +12,7 @@ COMPONENT_TYPES = ('rpm', 'file', 'kojifile')
 
 
 def _rpm_rows(comps):
-    """{(name, version, release, arch): row}: internal non-draft rpms win over external."""
+    """{(name, version, release, arch): [rows]} of every rpm of those NVRAs."""
     if not comps:
         return {}
     query = QueryProcessor(
@@ -25,17 +26,28 @@ def _rpm_rows(comps):
                '%(arches)s::text[]) AS n(name, version, release, arch) '
                'ON rpminfo.name = n.name AND rpminfo.version = n.version '
                'AND rpminfo.release = n.release AND rpminfo.arch = n.arch'],
-        clauses=['NOT rpminfo.draft'],
         values={'names': [c.get('name') for c in comps],
                 'versions': [c.get('version') for c in comps],
                 'releases': [c.get('release') for c in comps],
                 'arches': [c.get('arch') for c in comps]},
-        opts={'order': 'external_repo_id,id'})
+        opts={'order': 'id'})
     found = {}
     for row in query.execute():
         key = (row['name'], row['version'], row['release'], row['arch'])
-        found.setdefault(key, row)
+        found.setdefault(key, []).append(row)
     return found
+
+
+def _pick_rpm(rows):
+    """The rpm an NVRA means, as getRPM picks it: the internal non-draft one, else the
+    newest draft (which a CG may not use), else an external one."""
+    internal = [r for r in rows if not r['external_repo_id']]
+    nondraft = [r for r in internal if not r['draft']]
+    if nondraft:
+        return nondraft[0]
+    if internal:
+        raise koji.GenericError('Draft rpm not supported')
+    return rows[-1] if rows else None
 
 
 def _file_rows(comps):
@@ -106,7 +118,8 @@ def match_components(components, log):
     rpms = []
     found = _rpm_rows(rpm_comps)
     for comp in rpm_comps:
-        row = found.get((comp['name'], comp['version'], comp['release'], comp['arch']))
+        row = _pick_rpm(found.get((comp['name'], comp['version'], comp['release'],
+                                   comp['arch']), []))
         if row is None:
             log('warning', 'IGNORING unmatched rpm component: %r' % comp)
             continue
