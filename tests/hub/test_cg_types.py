@@ -136,3 +136,30 @@ def test_reservation_checks(world):
     msg = world.fails('alice', koji.GenericError, root.CGImport, metadata, directory,
                       token=res['token'])
     assert msg == 'Draft field does not match reservation (build id = %s)' % res['build_id']
+
+
+def test_volume_policy_places_cg_build(world):
+    from koji.context import context
+    from kojihub.builds.volumes import VolumeExports
+    from kojihub.core import policy
+    world.env.act('tadmin', 'addVolume')
+    os.makedirs(os.path.join(world.topdir, 'vol', 'cgvol'))
+    VolumeExports().addVolume('cgvol')
+    saved = (context.opts, getattr(context, 'policy', None))
+    context.opts = dict(context.opts, policy=dict(context.opts['policy'],
+                                                  volume='cg_match_any %s :: cgvol\n'
+                                                         'all :: DEFAULT\n' % CG))
+    context.policy = policy.load_policies(context.opts)
+    try:
+        directory, metadata = world.upload('vol1')
+        world.env.act('alice', 'CGImport')
+        binfo = root.CGImport(metadata, directory)
+    finally:
+        context.opts, context.policy = saved
+    assert binfo['volume_name'] == 'cgvol'
+    builddir = koji.pathinfo.build(binfo)
+    assert builddir.startswith(os.path.join(world.topdir, 'vol', 'cgvol') + '/')
+    assert os.path.isfile(os.path.join(builddir, 'metadata.json'))
+    # the DEFAULT location links to it
+    base = koji.pathinfo.build(dict(binfo, volume_name='DEFAULT'))
+    assert os.path.islink(base) and os.path.realpath(base) == os.path.realpath(builddir)
