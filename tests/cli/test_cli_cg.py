@@ -167,3 +167,21 @@ def test_reserve_cg_from_metadata_and_errors(cli, hub, cg, tmp_path):
     res = cli('reserve-cg', cg)
     assert res.returncode == 2
     assert 'error: The command takes exactly two arguments' in res.stderr
+
+
+def test_import_cg_link(cli, hub, cg, tmp_path, pathinfo):
+    name = uniq('cglink')
+    mdfile, files, metadata = make_files(tmp_path, cg, name)
+    res = cli('import-cg', '--link', mdfile, files)
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert len(lines) == len(metadata['output']) + 1
+    for line, out in zip(lines, metadata['output']):
+        assert line.startswith('Linking rpm to: %s/cli-import/' % pathinfo.work())
+        assert line.endswith('/' + os.path.join(out.get('relpath', ''), out['filename'])
+                             .lstrip('/'))
+    build = hub.getBuild('%s-1.0-1' % name)
+    assert lines[-1] == 'Imported build %s-1.0-1 with id %s' % (name, build['id'])
+    # the stored log is the very file linked in
+    log = os.path.join(pathinfo.build_logs(build), 'build.log')
+    assert os.path.samefile(log, os.path.join(files, 'build.log'))
