@@ -2,6 +2,7 @@
 targets and hosts (login cookie + CSRF token, nothing changes without them)."""
 import re
 import xml.etree.ElementTree as ET
+from urllib.parse import quote
 
 import pytest
 
@@ -68,18 +69,24 @@ def test_count_reports(web, data):
 def test_recentbuilds_feed(web, data):
     resp = web.get('recentbuilds')
     assert resp.status_code == 200
-    assert resp.headers['Content-Type'].startswith('text/xml')
+    assert resp.headers['Content-Type'] == 'text/xml'
     root = ET.fromstring(resp.content)
     channel = root.find('channel')
     assert channel.find('title').text == 'kojitest: recent builds'
+    assert channel.find('link').text == web.url + '/builds'
     titles = [i.find('title').text for i in channel.findall('item')]
-    assert any('reppkg-2-1' in t for t in titles)
+    assert 'building: reppkg-2-1' in titles
+    tag = web.admin.getTag('rep-tag')
     tagged = ET.fromstring(web.get('recentbuilds?tag=rep-tag').content).find('channel')
     assert tagged.find('title').text == 'kojitest: recent builds into tag rep-tag'
-    assert [i.find('title').text for i in tagged.findall('item')] == ['complete: reppkg-1-1']
-    desc = tagged.find('item').find('description').text
-    # the description is HTML inside XML: the user name stays escaped after XML decoding
-    assert '&lt;script&gt;' in desc and '<script>' not in desc
+    assert tagged.find('link').text == web.url + '/builds?tagID=%d' % tag['id']
+    [item] = tagged.findall('item')
+    assert item.find('title').text == 'complete: reppkg-1-1'
+    assert item.find('link').text == web.url + '/buildinfo?buildID=%d' % data['b1']
+    assert item.find('pubDate').text.endswith('GMT')
+    by_user = ET.fromstring(web.get('recentbuilds?user=%s' % quote(XSS)).content)
+    assert by_user.find('channel').find('title').text.endswith(' by user ' + XSS)
+    assert web.get('recentbuilds?package=nosuchpkg').status_code == 500
 
 
 def test_external_repo_and_component_lists(web, data):
