@@ -181,6 +181,20 @@ def _force_https(url):
     return parts._replace(scheme='https').geturl()
 
 
+def describe_exception(err):
+    """'<module>.<Class>: <message>' and a newline, as the traceback module prints it.
+
+    The koji exception classes are shown under the package name (koji.AuthError), where
+    callers know them from.
+    """
+    text = ''.join(traceback.format_exception_only(type(err), err))
+    cls = type(err)
+    if cls.__module__ == 'koji.exceptions':
+        text = text.replace('koji.exceptions.%s' % cls.__qualname__,
+                            'koji.%s' % cls.__qualname__, 1)
+    return text
+
+
 def _version_tuple(text):
     """'1.35.3' -> (1, 35, 3); trailing non-digits of a part are ignored."""
     parts = []
@@ -310,44 +324,51 @@ class ClientSession(UploadMixin):
         self.auth_method = {'method': 'login', 'kwargs': {'opts': opts}}
         return True
 
-    def _ssl_login_call(self, proxyuser, proxyauthtype, renew):
-        """Call sslLogin over https with the login timeout; the https URL is kept on success."""
-        old_baseurl = self.baseurl
-        self.baseurl = _force_https(self.baseurl)
-        kwargs = {}
+    def _login_kwargs(self, proxyuser, proxyauthtype, renew):
+        """sslLogin's keyword arguments, as upstream's client sends them."""
+        kwargs = {'proxyuser': proxyuser}
         if renew:
-            kwargs = {'renew': True, 'exclusive': self.exclusive}
-        self._login_timeout = True
-        sinfo = None
-        try:
-            sinfo = self._callMethod('sslLogin', (proxyuser, proxyauthtype), kwargs)
-        finally:
-            self._login_timeout = False
-            if not sinfo:
-                self.baseurl = old_baseurl
-        return sinfo
+            kwargs['renew'] = True
+            kwargs['exclusive'] = self.exclusive
+        if proxyauthtype is not None:
+            kwargs['proxyauthtype'] = proxyauthtype
+        return kwargs
 
     def ssl_login(self, cert=None, ca=None, serverca=None, proxyuser=None, proxyauthtype=None,
                   renew=False):
         """Log in with a client certificate (ca is accepted for compatibility, unused)."""
         cert = cert or self.opts.get('cert')
         serverca = serverca or self.opts.get('serverca')
-        if not cert:
+        if cert is None:
             raise AuthError('No client cert provided')
         if not os.access(cert, os.R_OK):
             raise AuthError("Certificate %s doesn't exist or is not accessible" % cert)
         if serverca and not os.access(serverca, os.R_OK):
             raise AuthError("Server CA %s doesn't exist or is not accessible" % serverca)
-        # later requests keep using them (the hub may sit behind the same TLS config)
+        # the https URL stays, whatever the outcome (as upstream)
+        self.baseurl = _force_https(self.baseurl)
+        self.new_session()
+        saved = (self.opts.get('cert'), self.opts.get('serverca'))
         self.opts['cert'] = cert
-        if serverca:
-            self.opts['serverca'] = serverca
+        self.opts['serverca'] = serverca
+        self._login_timeout = True
+        sinfo = None
+        e_str = None
         try:
-            sinfo = self._ssl_login_call(proxyuser, proxyauthtype, renew)
+            sinfo = self._callMethod('sslLogin', (),
+                                     self._login_kwargs(proxyuser, proxyauthtype, renew))
         except Exception as err:
-            raise AuthError('unable to obtain a session (ssl auth failed: %s)' % err)
+            e_str = 'ssl auth failed: %s' % describe_exception(err)
+            self.logger.debug(e_str)
+            sinfo = None
+        finally:
+            self._login_timeout = False
         if not sinfo:
-            raise AuthError('unable to obtain a session')
+            self.opts['cert'], self.opts['serverca'] = saved
+            msg = 'unable to obtain a session'
+            if e_str:
+                msg += ' (%s)' % e_str
+            raise AuthError(msg)
         self.setSession(sinfo)
         self.authtype = AUTHTYPES['SSL']
         self.auth_method = {'method': 'ssl_login', 'kwargs': {
@@ -357,7 +378,11 @@ class ClientSession(UploadMixin):
 
     def gssapi_login(self, principal=None, keytab=None, ccache=None, proxyuser=None,
                      proxyauthtype=None, renew=False):
-        """Log in with Kerberos (SPNEGO) credentials through requests-gssapi."""
+        """Log in with Kerberos (SPNEGO) credentials through requests-gssapi.
+
+        Connection errors are retried (max_retries, retry_interval); TLS errors and hub
+        faults end the attempt at once.
+        """
         try:
             import requests_gssapi
         except ImportError:
@@ -371,24 +396,34 @@ class ClientSession(UploadMixin):
         auth_kwargs = {'mutual_authentication': requests_gssapi.OPTIONAL}
         if principal:
             auth_kwargs['principal'] = principal
-        max_retries = self._opt('max_retries', 30)
+        old_baseurl = self.baseurl
+        self.baseurl = _force_https(self.baseurl)
+        self.new_session()
+        kwargs = self._login_kwargs(proxyuser, proxyauthtype, renew)
         sinfo = None
-        last_err = None
+        e_str = None
         os.environ.update(env)
+        self._login_timeout = True
         try:
             self.opts['auth'] = requests_gssapi.HTTPKerberosAuth(**auth_kwargs)
-            tries = 0
-            while True:
+            for tries in range(self._opt('max_retries', 30)):
                 try:
-                    sinfo = self._ssl_login_call(proxyuser, proxyauthtype, renew)
+                    sinfo = self._callMethod('sslLogin', (), kwargs, retry=False)
                     break
                 except Exception as err:
-                    last_err = err
-                    if is_conn_error(err) and tries < max_retries:
-                        tries += 1
-                        continue
-                    break
+                    if not is_conn_error(err) or \
+                            isinstance(err, requests.exceptions.SSLError):
+                        raise
+                    self.logger.info('Try #%s for call %s (sslLogin) failed: %s',
+                                     tries, self.callnum, err)
+                    time.sleep(self._opt('retry_interval', 20))
+        except Exception as err:
+            e_str = '(gssapi auth failed: %s)\n%s' % (
+                describe_exception(err).strip('\n'), GSSAPI_DEBUG_DOC)
+            self.logger.error(e_str)
+            self.baseurl = old_baseurl
         finally:
+            self._login_timeout = False
             self.opts.pop('auth', None)
             for key, value in saved_env.items():
                 if value is None:
@@ -396,11 +431,10 @@ class ClientSession(UploadMixin):
                 else:
                     os.environ[key] = value
         if not sinfo:
-            detail = ''
-            if last_err is not None:
-                detail = ' (gssapi auth failed: %s)' % last_err
-                self.logger.error('(gssapi auth failed: %s)\n%s', last_err, GSSAPI_DEBUG_DOC)
-            raise GSSAPIAuthError('unable to obtain a session%s' % detail)
+            msg = 'unable to obtain a session'
+            if e_str:
+                msg += ' %s' % e_str
+            raise GSSAPIAuthError(msg)
         self.setSession(sinfo)
         self.authtype = AUTHTYPES['GSSAPI']
         self.auth_method = {'method': 'gssapi_login', 'kwargs': {

@@ -512,7 +512,9 @@ def test_ssl_login(tls_hub, tls_files):
     assert session.authtype == koji.client.AUTHTYPES['SSL']
     login = tls_hub.requests[0]
     assert login.path == '/kojihub/ssllogin'
-    assert login.args == (None, None)
+    # upstream's client sends proxyuser as a keyword only
+    assert login.args == ()
+    assert login.kwargs == {'proxyuser': None}
     assert tls_hub.sessions[session.sinfo['session-id']]['user'] == 'alice'
     session.echo()
     assert tls_hub.requests[1].path == '/kojihub'
@@ -521,7 +523,7 @@ def test_ssl_login(tls_hub, tls_files):
     tls_hub.expire(session.sinfo['session-id'])
     session.echo()
     renew = tls_hub.calls('sslLogin')[1]
-    assert renew.kwargs == {'renew': True, 'exclusive': False}
+    assert renew.kwargs == {'proxyuser': None, 'renew': True, 'exclusive': False}
     assert renew.header('Koji-Session-Id') == str(session.sinfo['session-id'])
 
 
@@ -530,7 +532,8 @@ def test_ssl_login_untrusted_server(tls_hub, tls_files, clock):
     with pytest.raises(AuthError, match=r'unable to obtain a session \(ssl auth failed'):
         session.ssl_login(cert=tls_files['client']['pem'])
     assert not session.logged_in
-    assert session.baseurl.startswith('http://')
+    # as upstream: a failed certificate login leaves the https URL in place
+    assert session.baseurl.startswith('https://')
     assert tls_hub.requests == []
 
 
