@@ -19,6 +19,7 @@ try:
     from pykickstart import parser as ksparser
     from pykickstart import version as ksversion
     from pykickstart.errors import KickstartError
+    from pykickstart.handlers import control as kscontrol
     image_enabled = True
 except ImportError:  # pragma: no cover - kojid then refuses image tasks, as upstream
     image_enabled = False
@@ -284,8 +285,7 @@ class ImageTask(BaseTaskHandler):
     def prepareKickstart(self, repo_info, target_info, arch, broot, opts):
         """Write the kickstart the tool gets (repos replaced unless ksrepo); returns its
         path inside the buildroot."""
-        from pykickstart import control
-        repo_class = control.dataMap[self.ks.version]['RepoData']
+        repo_class = kscontrol.dataMap[self.ks.version]['RepoData']
         handler = self.ks.handler
         if not opts.get('ksrepo'):
             handler.repo.repoList = []

@@ -44,7 +44,7 @@ def host_init_image_build(task_id, build_info):
     return data
 
 
-def _image_results(results):
+def _image_results(results, keys=('arch', 'files', 'rpmlist')):
     check_type(results, dict)
     subs = []
     for sub in results.values():
@@ -52,7 +52,7 @@ def _image_results(results):
         if 'task_id' not in sub:
             logger.warning('a sub task failed, no image available')
             continue
-        for key in ('arch', 'files', 'rpmlist'):
+        for key in keys:
             if key not in sub:
                 raise koji.ParameterError('Missing %s in image results' % key)
         subs.append(sub)
@@ -156,7 +156,7 @@ def host_move_image_build_to_scratch(task_id, results):
     """host.moveImageBuildToScratch: each arch's files go to scratch/<owner>/task_<sub>."""
     task = host_task(task_id)
     pairs = []
-    for sub in _image_results(results):
+    for sub in _image_results(results, keys=('files',)):
         destdir = safe_join(os.path.dirname(scratch_dir(task)), 'task_%s' % sub['task_id'])
         for relpath in sub['files'] + sub.get('logs', []):
             pairs.append((task_file(sub['task_id'], relpath), safe_join(destdir, relpath)))
