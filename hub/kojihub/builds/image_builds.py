@@ -21,7 +21,8 @@ from .rpm_batch import Moves
 from .rpms import add_external_rpm, get_rpm
 from .typed_import import (
     check_type, complete_typed_build, host_task, import_archive_undoable, import_wrapper,
-    move_all, pick_volume, safe_join, scratch_dir, task_file, wrapper_scratch_pairs)
+    move_all, pick_volume, safe_join, scratch_dir, task_file, wrapper_scratch_pairs,
+    wrapper_task_id)
 from ..core.db import BulkInsertProcessor
 
 logger = logging.getLogger('koji.hub.image_builds')
@@ -115,7 +116,7 @@ def import_image(task_id, binfo, results, moves):
         _import_one(method, binfo, sub, moves)
         if 'rpmresults' in sub:
             rpm_results = sub['rpmresults']
-            import_wrapper(rpm_results['task_id'], binfo, rpm_results, moves)
+            import_wrapper(wrapper_task_id(rpm_results), binfo, rpm_results, moves)
 
 
 def host_import_image(task_id, build_info, results):

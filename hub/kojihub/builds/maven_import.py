@@ -22,7 +22,7 @@ from .archives import get_archive_type, import_archive
 from .typed_import import (
     check_type, complete_typed_build, host_task, import_archive_undoable, import_wrapper,
     move_all, pick_volume, require_opt, safe_join, scratch_dir, task_file,
-    wrapper_scratch_pairs)
+    wrapper_scratch_pairs, wrapper_task_id)
 from ..tasks.host_calls import _host_id
 
 MAVEN_OFF = 'Maven support not enabled'
@@ -151,7 +151,7 @@ def host_complete_maven_build(task_id, build_id, maven_results, rpm_results):
             import_build_log(fn, binfo, subdir='maven', moves=moves)
         ensure_volume_symlink(binfo, moves)
         if rpm_results:
-            import_wrapper(rpm_results['task_id'], binfo, rpm_results, moves)
+            import_wrapper(wrapper_task_id(rpm_results), binfo, rpm_results, moves)
         complete_typed_build(binfo, old_volume)
     except Exception:
         moves.undo()

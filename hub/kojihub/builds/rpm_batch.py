@@ -174,15 +174,17 @@ def import_rpms(binfo, files, moves, wrapper=False, fileinfo=None):
     """Import the rpm files (list of (path, buildroot id)) into build binfo.
 
     Rows, files (moved into pathinfo.build + pathinfo.rpm, a symlink left behind) and
-    signature headers; returns the rpm records as rpms.import_rpm returns them.
+    signature headers; returns the rpm records as rpms.import_rpm returns them.  An entry
+    may carry a third item, the fileinfo the callbacks get for that file (CG imports).
     """
     state = koji.BUILD_STATES[binfo['state']]
     if state in ('FAILED', 'CANCELED', 'DELETED'):
         raise koji.GenericError('Build is %s: %s' % (state, binfo['nvr']))
     infos = []
-    for fn, brootid in files:
-        info = read_rpm(fn)
-        info['buildroot_id'] = brootid
+    for entry in files:
+        info = read_rpm(entry[0])
+        info['buildroot_id'] = entry[1]
+        info['fileinfo'] = entry[2] if len(entry) > 2 else fileinfo
         infos.append(info)
     _check_names(binfo, infos, wrapper)
     _check_new(binfo, infos)
@@ -199,7 +201,7 @@ def import_rpms(binfo, files, moves, wrapper=False, fileinfo=None):
                         'size': os.path.getsize(info['fn']), 'external_repo_id': 0})
         info['id'] = rpm_id
         run_callbacks('preImport', type='rpm', rpm=rpminfo, build=binfo, filepath=info['fn'],
-                      fileinfo=fileinfo)
+                      fileinfo=info['fileinfo'])
         records.append(rpminfo)
     rows = [{k: v for k, v in r.items() if k not in ('sourcepackage', 'sourcerpm')}
             for r in records]
@@ -207,7 +209,7 @@ def import_rpms(binfo, files, moves, wrapper=False, fileinfo=None):
     context.commit_pending = True
     for info, rpminfo in zip(infos, records):
         run_callbacks('postImport', type='rpm', rpm=rpminfo, build=binfo, filepath=info['fn'],
-                      fileinfo=fileinfo)
+                      fileinfo=info['fileinfo'])
         rpminfo['build'] = binfo
         rpminfo['brootid'] = rpminfo['buildroot_id']
     sig_rows, headers = _sig_rows(infos)

@@ -67,12 +67,20 @@ def pick_volume(binfo, task_id, import_type):
 def rpm_result_files(rpm_results):
     """(srpm + rpms, logs) relative paths of a wrapper rpm task's results."""
     check_type(rpm_results, dict, 'rpm_results')
-    for key in ('task_id', 'srpm', 'rpms', 'logs'):
+    for key in ('srpm', 'rpms', 'logs'):
         if key not in rpm_results:
             raise koji.ParameterError('Missing %s in rpm_results' % key)
     check_type(rpm_results['rpms'], list, 'rpm_results')
     check_type(rpm_results['logs'], list, 'rpm_results')
     return [rpm_results['srpm']] + rpm_results['rpms'], rpm_results['logs']
+
+
+def wrapper_task_id(rpm_results):
+    """The wrapperRPM task whose dir holds the rpm results."""
+    check_type(rpm_results, dict, 'rpm_results')
+    if 'task_id' not in rpm_results:
+        raise koji.ParameterError('Missing task_id in rpm_results')
+    return rpm_results['task_id']
 
 
 def import_wrapper(task_id, binfo, rpm_results, moves):
@@ -138,7 +146,7 @@ def move_all(pairs):
 def wrapper_scratch_pairs(rpm_results, destdir):
     """Scratch destinations of a wrapper rpm task's files (under rpms/)."""
     rpms, logs = rpm_result_files(rpm_results)
-    return [(task_file(rpm_results['task_id'], relpath),
+    return [(task_file(wrapper_task_id(rpm_results), relpath),
              safe_join(destdir, 'rpms', relpath)) for relpath in rpms + logs]
 
 

@@ -16,7 +16,7 @@ from .rpm_batch import Moves, import_build_log
 from .typed_import import (
     check_type, complete_typed_build, host_task, import_archive_undoable, import_wrapper,
     move_all, pick_volume, require_opt, safe_join, scratch_dir, task_file,
-    wrapper_scratch_pairs)
+    wrapper_scratch_pairs, wrapper_task_id)
 
 WIN_OFF = 'Windows support not enabled'
 
@@ -78,7 +78,7 @@ def host_complete_win_build(task_id, build_id, results, rpm_results):
             import_build_log(filepath, binfo, subdir=subdir, moves=moves)
         ensure_volume_symlink(binfo, moves)
         if rpm_results:
-            import_wrapper(rpm_results['task_id'], binfo, rpm_results, moves)
+            import_wrapper(wrapper_task_id(rpm_results), binfo, rpm_results, moves)
         complete_typed_build(binfo, old_volume)
     except Exception:
         moves.undo()
