@@ -238,3 +238,18 @@ def test_pages_make_few_hub_calls(web, tmp_path, monkeypatch):
     assert calls('hosts') == hosts
     assert 2 <= few <= 5 and 2 <= hosts <= 4
     assert calls('index') <= 4
+
+
+def test_hub_offline_gives_the_outage_page(web):
+    """ServerOffline from the hub: the Outage page with upstream's explanation, and the
+    exception text hidden (debug level 0)."""
+    web.hub.restart({'ServerOffline': True, 'OfflineMessage': 'maintenance window'})
+    try:
+        resp = web.get('index')
+        assert resp.status_code == 500
+        assert '<title>Outage | kojitest</title>' in resp.text
+        assert 'The server is offline. Please try again later.' in resp.text
+        assert 'class="tb-short" style="visibility: hidden"' in resp.text
+    finally:
+        web.hub.restart({})
+    assert web.get('index').status_code == 200
