@@ -206,7 +206,10 @@ def _import_components(archive_id, fileinfo):
 
 
 def import_outputs(binfo, outputs, brmap, moves):
-    """Store every prepared output in the build (rpms, logs, archives)."""
+    """Store every prepared output in the build: the rpms together (a few statements for
+    all of them), then logs and archives."""
+    rpms = []
+    others = []
     for fileinfo in outputs:
         br_id = brmap.get(fileinfo['buildroot_id'])
         if br_id is None:
@@ -214,8 +217,13 @@ def import_outputs(binfo, outputs, brmap, moves):
         if fileinfo['type'] == 'rpm':
             if fileinfo.get('metadata_only', False):
                 raise koji.GenericError('Metadata-only imports are not supported for rpms')
-            import_rpms(binfo, [(fileinfo['hub.path'], br_id)], moves, fileinfo=fileinfo)
-        elif fileinfo['type'] == 'log':
+            rpms.append((fileinfo['hub.path'], br_id, fileinfo))
+        else:
+            others.append((fileinfo, br_id))
+    if rpms:
+        import_rpms(binfo, rpms, moves)
+    for fileinfo, br_id in others:
+        if fileinfo['type'] == 'log':
             if fileinfo.get('metadata_only', False):
                 continue
             import_build_log(fileinfo['hub.path'], binfo, subdir=fileinfo.get('subdir'),
