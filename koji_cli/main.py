@@ -193,16 +193,34 @@ def load_plugins(path):
         fullpath = os.path.join(path, filename)
         if not filename.endswith('.py') or not os.path.isfile(fullpath):
             continue
-        module = tracker.load(filename[:-3], path=path, reload=True)
-        for value in vars(module).values():
-            if isinstance(value, type) or not callable(value):
-                continue
-            if getattr(value, 'exported_cli', False):
-                name = getattr(value, 'export_alias', None) or value.__name__
-                _handlers[name] = value
+        register_plugin_module(tracker.load(filename[:-3], path=path, reload=True))
+
+
+def register_plugin_module(module):
+    """Make the module's ``@export_cli`` handlers commands (replacing same-named ones)."""
+    for value in vars(module).values():
+        if isinstance(value, type) or not callable(value):
+            continue
+        if getattr(value, 'exported_cli', False):
+            name = getattr(value, 'export_alias', None) or value.__name__
+            _handlers[name] = value
+
+
+def load_entry_point_plugins():
+    """Installed packages' CLI plugins: entry points of group koji.cli.plugins, each
+    naming a module (docs/plugins.md).  They load before the plugin directories, so a
+    file there still overrides a command of the same name."""
+    import importlib.metadata
+    for ep in sorted(importlib.metadata.entry_points(group='koji.cli.plugins'),
+                     key=lambda ep: ep.name):
+        try:
+            register_plugin_module(ep.load())
+        except Exception as exc:
+            sys.stderr.write('Failed to load CLI plugin %s: %s\n' % (ep.name, exc))
 
 
 def load_all_plugins(options):
+    load_entry_point_plugins()
     for path in plugin_dirs(options):
         if os.path.isdir(path):
             load_plugins(path)

@@ -32,10 +32,20 @@ class PluginHub(HubServer):
         super().__init__(*args, **kw)
         self.plugin_conf_dir = os.path.join(self.workdir, self.name + '-plugins.d')
         os.makedirs(self.plugin_conf_dir, exist_ok=True)
+        # more import paths for the hub (e.g. where a plugin package was pip-installed)
+        self.python_paths = []
 
     def write_plugin_conf(self, name, text):
-        with open(os.path.join(self.plugin_conf_dir, name), 'w') as fp:
+        path = os.path.join(self.plugin_conf_dir, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, 'w') as fp:
             fp.write(text)
+
+    def command(self):
+        cmd = super().command()
+        for path in self.python_paths:
+            cmd += ['--python-path', path]
+        return cmd
 
     def start(self):
         old = os.environ.get(CONF_ENV)
@@ -69,7 +79,8 @@ class PluginHub(HubServer):
         return password
 
 
-def start_plugin_hub(workdir, plugins, opts=None, configs=None, name='hub'):
+def start_plugin_hub(workdir, plugins, opts=None, configs=None, name='hub',
+                     python_paths=()):
     """Start a PluginHub with its own database; the caller stops it and drops the db."""
     dbname, dsn = dbfix.create_test_db(prefix='kojiplug')
     dsn = _ensure_dsn_user(dsn)
@@ -82,6 +93,7 @@ def start_plugin_hub(workdir, plugins, opts=None, configs=None, name='hub'):
                        base_opts=base)
     for fname, text in (configs or {}).items():
         server.write_plugin_conf(fname, text)
+    server.python_paths = list(python_paths)
     server.runas.chown_tree(topdir)
     try:
         server.start()
@@ -93,14 +105,16 @@ def start_plugin_hub(workdir, plugins, opts=None, configs=None, name='hub'):
 
 @pytest.fixture(scope='module')
 def plugin_hub_factory(template_db, tmp_path_factory):
-    """make(plugins, opts=None, configs=None): a started PluginHub, stopped at module end."""
+    """make(plugins, opts=None, configs=None, python_paths=()): a started PluginHub,
+    stopped at module end."""
     if not find_express():
         pytest.skip('mod_wsgi-express is not installed')
     made = []
 
-    def make(plugins, opts=None, configs=None):
+    def make(plugins, opts=None, configs=None, python_paths=()):
         workdir = str(tmp_path_factory.mktemp('plughub'))
-        server = start_plugin_hub(workdir, plugins, opts=opts, configs=configs)
+        server = start_plugin_hub(workdir, plugins, opts=opts, configs=configs,
+                                  python_paths=python_paths)
         made.append(server)
         return server
     yield make

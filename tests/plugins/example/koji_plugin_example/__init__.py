@@ -1,0 +1,1 @@
+"""Example Koji plugins (hub and CLI), installed as a package."""
