@@ -134,8 +134,11 @@ def _type_dir(binfo, btype, type_info, fileinfo):
     return None, destdir
 
 
-def import_archive(binfo, br_id, fileinfo, moves):
-    """Record and store one archive output; returns the archive record."""
+def import_archive(binfo, br_id, fileinfo, moves, build_types=None):
+    """Record and store one archive output; returns the archive record.
+
+    build_types (the build's type names) saves a lookup per archive.
+    """
     path = fileinfo['hub.path']
     btype = fileinfo['hub.btype']
     type_info = fileinfo['hub.type_info']
@@ -154,7 +157,9 @@ def import_archive(binfo, br_id, fileinfo, moves):
     btype_row = lookup_name('btype', btype, strict=False)
     if btype_row is None:
         raise koji.BuildError('unsupported build type: %s' % btype)
-    if btype_row['name'] not in get_build_type(binfo, strict=True):
+    if build_types is None:
+        build_types = get_build_type(binfo, strict=True)
+    if btype_row['name'] not in build_types:
         raise koji.ImportError('Build does not have type %s' % btype_row['name'])
     archiveinfo['btype_id'] = btype_row['id']
     metadata_only = bool(fileinfo.get('metadata_only', False))
@@ -222,6 +227,7 @@ def import_outputs(binfo, outputs, brmap, moves):
             others.append((fileinfo, br_id))
     if rpms:
         import_rpms(binfo, rpms, moves)
+    build_types = None
     for fileinfo, br_id in others:
         if fileinfo['type'] == 'log':
             if fileinfo.get('metadata_only', False):
@@ -229,4 +235,6 @@ def import_outputs(binfo, outputs, brmap, moves):
             import_build_log(fileinfo['hub.path'], binfo, subdir=fileinfo.get('subdir'),
                              moves=moves)
         else:
-            import_archive(binfo, br_id, fileinfo, moves)
+            if build_types is None:
+                build_types = set(get_build_type(binfo, strict=True))
+            import_archive(binfo, br_id, fileinfo, moves, build_types)
