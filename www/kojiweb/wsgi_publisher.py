@@ -101,13 +101,34 @@ def _prepare(environ):
     return name
 
 
+def _close(server):
+    rsession = getattr(server, 'rsession', None)
+    if rsession is not None:
+        try:
+            rsession.close()
+        except Exception:
+            pass
+
+
 def _finish(req):
-    """Log out the hub session a proxied login opened for this request."""
-    if req is not None and req.server.logged_in:
+    """Log out the hub session a proxied login opened for this request, and close the
+    hub connections (a streamed answer closes them when its body is done)."""
+    if req is None:
+        return
+    if req.server.logged_in:
         try:
             req.server.logout()
         except Exception:
             log.exception('hub logout failed')
+    if not getattr(req, 'streaming', False):
+        _close(req.server)
+
+
+def _closing(body, server):
+    try:
+        yield from body
+    finally:
+        _close(server)
 
 
 def application(environ, start_response):
@@ -159,7 +180,10 @@ def _respond(start_response, req, result, method, base_headers):
     if isinstance(result, pages.Stream):
         headers = base_headers + req.headers + result.headers
         start_response(result.status, headers)
-        return [] if method == 'HEAD' else result.body
+        if method == 'HEAD':
+            return []
+        req.streaming = True
+        return _closing(result.body, req.server)
     content_type = 'text/html'
     if isinstance(result, pages.Text):
         content_type = result.content_type
