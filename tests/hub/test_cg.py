@@ -208,6 +208,10 @@ def test_components_and_tools_recorded(world):
     assert [r['id'] for r in root.listRPMs(componentBuildrootID=br_id)] == [rpm['id']]
     assert [a['id'] for a in root.listArchives(componentBuildrootID=br_id)] == \
         [archive['id']]
+    from kojihub.core.db import QueryProcessor
+    tools = QueryProcessor(columns=['tool', 'version'], tables=['buildroot_tools_info'],
+                           clauses=['buildroot_id = %(id)s'], values={'id': br_id}).execute()
+    assert tools == [{'tool': 'rpmbuild', 'version': '4.19'}]
     new_archive = root.listArchives(buildID=second['id'])[0]
     assert [r['id'] for r in root.listRPMs(imageID=new_archive['id'])] == [rpm['id']]
     bad = dict(comps[1], checksum='0' * 64)
