@@ -23,15 +23,41 @@ POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
 """
 
 
+# a Cheetah template as sites write them: one Source per archive of the build
+SPEC_TMPL = """Name: ${name}-wrapper
+Version: $version
+Release: $release
+Summary: wrapper of the maven build
+License: MIT
+BuildArch: noarch
+#for $i, $f in enumerate($all_artifacts)
+Source$i: $f
+#end for
+
+%description
+Archives of ${maven_info.group_id}:${maven_info.artifact_id}.
+
+%install
+mkdir -p %{buildroot}/usr/share/java
+#for $i, $f in enumerate($all_artifacts)
+install -m 644 %{SOURCE$i} %{buildroot}/usr/share/java/
+#end for
+
+%files
+/usr/share/java/*
+"""
+
+
 class MavenBuilder(MockBuilder):
     plugins = ()
 
 
-def git_pom_repo(gitroot, name, version):
+def git_pom_repo(gitroot, name, version, files=None):
     work = os.path.join(gitroot, 'work-%s' % name)
     os.makedirs(work)
-    with open(os.path.join(work, 'pom.xml'), 'w') as fo:
-        fo.write(POM % (name, version))
+    for fname, text in (files or {'pom.xml': POM % (name, version)}).items():
+        with open(os.path.join(work, fname), 'w') as fo:
+            fo.write(text)
     git = ['git', '-c', 'user.name=T', '-c', 'user.email=t@example.com']
     for cmd in (['init', '-q'], ['add', '.'], ['commit', '-q', '-m', 'import']):
         subprocess.run(git + cmd, cwd=work, check=True)
@@ -52,6 +78,9 @@ def env(hub_server, tmp_path_factory):
         admin.groupListAdd(env['build_tag'], 'maven-build')
         admin.groupPackageListAdd(env['build_tag'], 'maven-build', 'bash')
         admin.packageListAdd(env['dest_tag'], 'org.kojitest-demo', owner=env['hub'].admin_user)
+        admin.groupListAdd(env['build_tag'], 'wrapper-rpm-build')
+        for pkg in ('bash', 'rpm-build'):
+            admin.groupPackageListAdd(env['build_tag'], 'wrapper-rpm-build', pkg)
         env['repo'] = _repo_for(env, env['build_tag'], admin.getLastEvent()['id'])
         yield env
 
@@ -105,3 +134,30 @@ def test_scratch_maven_build_lands_in_the_scratch_area(env):
                            'task_%d' % task_id)
     assert os.path.isfile(os.path.join(scratch, 'org/kojitest/scr/1/scr-1.jar'))
     assert os.path.isfile(os.path.join(scratch, 'scr-1-scm-sources.zip'))
+
+
+def test_wrapper_rpm_for_the_maven_build(env):
+    admin = env['admin']
+    build = admin.getBuild('org.kojitest-demo-1.4-1')
+    if build is None:
+        pytest.skip('needs the maven build of test_maven_build_imports_deployed_artifacts')
+    commit = git_pom_repo(env['gitroot'], 'wrapspec', '0',
+                          files={'wrap.spec.tmpl': SPEC_TMPL})
+    url = '%s/wrapspec.git#%s' % (env['git_url'], commit)
+    task_id = admin.wrapperRPM(build['id'], url, env['target'])
+    info = _wait_task(env, task_id, timeout=240)
+    assert info['state'] == koji.TASK_STATES['CLOSED'], _result(env, task_id)
+    rpms = sorted('%(name)s.%(arch)s' % r for r in admin.listRPMs(buildID=build['id']))
+    assert rpms == ['org.kojitest-demo-wrapper.noarch', 'org.kojitest-demo-wrapper.src']
+    spec = os.path.join(env['hub'].topdir, 'work', koji.pathinfo.taskrelpath(task_id),
+                        'wrap.spec')
+    with open(spec) as fo:
+        text = fo.read()
+    assert 'Version: 1.4\nRelease: 1\n' in text
+    assert 'Archives of org.kojitest:demo.' in text
+    sources = sorted(line.split(': ')[1] for line in text.splitlines()
+                     if line.startswith('Source'))
+    assert sources == ['demo-1.4-scm-sources.zip', 'demo-1.4.jar', 'demo-1.4.pom']
+    # a second run finds the rpms already there
+    with pytest.raises(koji.PreBuildError):
+        admin.wrapperRPM(build['id'], url, env['target'])
