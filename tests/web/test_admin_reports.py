@@ -205,3 +205,24 @@ def test_build_cancel_link_for_owner(web, admin, data):
     assert resp.status_code == 302
     assert resp.headers['Location'] == 'buildinfo?buildID=%d' % data['b2']
     assert web.admin.getBuild(data['b2'])['state'] == koji.BUILD_STATES['CANCELED']
+
+
+def test_free_an_open_task(web, admin, data):
+    c, a = admin['cookie'], admin['token']
+    task_id = web.admin.makeTask('newRepo', ['nosuch'])
+    host = web.admin.getHost('rep-host')
+    # no hub call opens a task for a host here
+    web.hub.sql('UPDATE task SET state = %s, host_id = %s WHERE id = %s',
+                koji.TASK_STATES['OPEN'], host['id'], task_id)
+    page = ok(web.get('taskinfo?taskID=%d' % task_id, cookie=c))
+    assert 'freetask?taskID=%d&amp;a=%s' % (task_id, a) in page
+    anon = ok(web.get('taskinfo?taskID=%d' % task_id))
+    assert 'freetask' not in anon
+    web.get('freetask?taskID=%d' % task_id, cookie=c)
+    assert web.admin.getTaskInfo(task_id)['state'] == koji.TASK_STATES['OPEN']
+    resp = web.get('freetask?taskID=%d&a=%s' % (task_id, a), cookie=c)
+    assert resp.headers['Location'] == 'taskinfo?taskID=%d' % task_id
+    assert web.admin.getTaskInfo(task_id)['state'] == koji.TASK_STATES['FREE']
+    # the host's tasks, as a flat list (no tree for one host)
+    listed = ok(web.get('tasks?hostID=%d&state=all&view=tree' % host['id']))
+    assert '<option value="tree" disabled="disabled">tree</option>' in listed
