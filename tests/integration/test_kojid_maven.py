@@ -161,3 +161,33 @@ def test_wrapper_rpm_for_the_maven_build(env):
     # a second run finds the rpms already there
     with pytest.raises(koji.PreBuildError):
         admin.wrapperRPM(build['id'], url, env['target'])
+
+
+def test_chain_maven_builds_in_order_and_skips_unchanged(env):
+    admin = env['admin']
+    urls = {}
+    for name in ('ca', 'cb'):
+        commit = git_pom_repo(env['gitroot'], name, '2.0')
+        urls[name] = '%s/%s.git#%s' % (env['git_url'], name, commit)
+        admin.packageListAdd(env['dest_tag'], 'org.kojitest-%s' % name,
+                             owner=env['hub'].admin_user)
+    builds = {'org.kojitest-ca': {'scmurl': urls['ca']},
+              'org.kojitest-cb': {'scmurl': urls['cb'],
+                                  'buildrequires': ['org.kojitest-ca']}}
+    task_id = admin.chainMaven(builds, env['target'])
+    info = _wait_task(env, task_id, timeout=300)
+    assert info['state'] == koji.TASK_STATES['CLOSED'], _result(env, task_id)
+    assert admin.getTaskResult(task_id) == [
+        'org.kojitest-ca-2.0-1 built from %s' % urls['ca'],
+        'org.kojitest-cb-2.0-1 built from %s' % urls['cb']]
+    children = admin.getTaskChildren(task_id)
+    cb_task = [c for c in children if c['label'] == 'org.kojitest-cb'][0]
+    # cb's maven build got ca's build as a dependency
+    assert admin.getTaskInfo(cb_task['id'], request=True)['request'][2]['deps'] == \
+        ['org.kojitest-ca-2.0-1']
+    # the same chain again reuses both builds
+    task_id = admin.chainMaven(builds, env['target'])
+    _wait_task(env, task_id, timeout=300)
+    assert admin.getTaskResult(task_id) == [
+        'org.kojitest-ca-2.0-1 previously built from %s' % urls['ca'],
+        'org.kojitest-cb-2.0-1 previously built from %s' % urls['cb']]
