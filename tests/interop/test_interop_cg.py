@@ -167,8 +167,9 @@ def test_signature_twins(clients, hub, gpg_key, tmp_path):
         yield w.run('rename-sig', nvra, 'feedbeef', '')
         # latest in its tag: kept
         yield w.run('prune-signed-copies', '-v', '--build', kit.nvr, '--days', '0')
+        yield w.run('prune-signed-copies', '--debug', '--build', kit.nvr, '--days', '0')
         hub.untagBuildBypass(tag, kit.nvr)
         yield sized(w.run('prune-signed-copies', '-n', '--build', kit.nvr, '--days', '0'))
         yield sized(w.run('prune-signed-copies', '-v', '--build', kit.nvr, '--days', '0'))
         yield w.run('prune-signed-copies', '-v', '--build', kit.nvr, '--days', '0')
-    twin(clients, script)
+    twin(clients, script, ids=True)
