@@ -298,3 +298,70 @@ def test_private_cluster(tmp_path):
     finally:
         koji_dev('down', '--purge', '--dir', directory)
     assert not os.path.exists(directory)
+
+
+def _build_cli(env, *args, cwd=ROOT):
+    """Our CLI as admin, with room for a whole build on a busy machine."""
+    cmd = [sys.executable, KOJI, '-c', env['KOJI_CONFIG'], '-p', env['KOJI_PROFILE'],
+           '--user', env['KOJI_ADMIN_USER'], '--password', env['KOJI_ADMIN_PASSWORD']]
+    return subprocess.run(cmd + list(args), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True, timeout=900,
+                          cwd=cwd)
+
+
+def test_demo_build(stacks, server_dsn, tmp_path):
+    """What `make demo` does: the sample package from the stack's git server, built by its
+    kojid, tagged, downloadable; a second `up` keeps it all and a scratch build works."""
+    for tool in ('rpmbuild', 'createrepo_c', 'mergerepo_c', 'dnf', 'git', 'rpm2archive'):
+        if not shutil.which(tool):
+            pytest.skip('%s is not installed' % tool)
+    directory, dbname = stacks('demo')
+    res = koji_dev('up', '--dir', directory, '--dsn', server_dsn, '--dbname', dbname,
+                   '--quiet')
+    assert res.returncode == 0, res.stderr
+    env = read_env(directory)
+    assert env['KOJI_DEMO_TARGET'] == 'demo'
+    url = env['KOJI_DEMO_SCMURL']
+    assert url.startswith('git+http://127.0.0.1:') and '/git/kojidemo.git#' in url
+    res = koji_dev('status', '--dir', directory)
+    assert 'files     ok' in res.stdout, res.stdout
+    with open(os.path.join(directory, 'kojid.conf')) as fp:
+        kojid_conf = fp.read()
+    assert 'buildroot_backend = rpmbuild\n' in kojid_conf
+
+    res = _build_cli(env, 'build', '--wait', 'demo', url)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.rstrip().endswith('completed successfully'), res.stdout
+    res = _build_cli(env, 'list-tagged', '--quiet', 'demo')
+    assert res.stdout.split()[:2] == ['kojidemo-1.0-1', 'demo'], res.stdout
+    out = tmp_path / 'downloads'
+    out.mkdir()
+    res = _build_cli(env, 'download-build', '--noprogress', 'kojidemo-1.0-1', cwd=str(out))
+    assert res.returncode == 0, res.stderr
+    assert sorted(os.listdir(out)) == ['kojidemo-1.0-1.src.rpm', 'kojidemo-1.0-1.x86_64.rpm'
+                                       if os.uname().machine == 'x86_64' else
+                                       'kojidemo-1.0-1.%s.rpm' % os.uname().machine,
+                                       'kojidemo-doc-1.0-1.noarch.rpm']
+    # the program in the rpm was compiled from docs/sample-package and runs
+    rpm = 'kojidemo-1.0-1.%s.rpm' % os.uname().machine
+    subprocess.run('rpm2archive - < %s | tar -xzf -' % rpm, shell=True, cwd=str(out),
+                   check=True)
+    hello = subprocess.run([str(out / 'usr' / 'bin' / 'kojidemo'), 'tester'],
+                           stdout=subprocess.PIPE, universal_newlines=True, check=True)
+    assert hello.stdout == 'Hello, tester! (built by Koji)\n'
+
+    # up again: the same sample commit and server; the demo's second run is a scratch build
+    res = koji_dev('up', '--dir', directory, '--quiet')
+    assert res.returncode == 0, res.stderr
+    assert read_env(directory)['KOJI_DEMO_SCMURL'] == url
+    res = _build_cli(env, 'build', '--wait', 'demo', url)
+    assert res.returncode == 1
+    assert 'Build already exists' in res.stdout, res.stdout
+    res = _build_cli(env, 'build', '--wait', '--scratch', 'demo', url)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+    files_url = url[len('git+'):].split('/git/')[0] + '/'
+    res = koji_dev('down', '--dir', directory)
+    assert res.returncode == 0, res.stderr
+    with pytest.raises(OSError):
+        urllib.request.urlopen(files_url, timeout=5)
