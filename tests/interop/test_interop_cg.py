@@ -129,6 +129,17 @@ def test_cg_twins(clients, hub, tmp_path):
         yield run('import-cg', '--noprogress', md, files)
         yield run('reserve-cg', cg, w.n('reserved') + '-2-3')
         yield run('reserve-cg', '--metadata', '--epoch', '1', cg, md)
+        yield run('reserve-cg', '--draft', '--metadata', cg, md)
+        with open(os.path.join(top, md)) as fo:
+            metadata = json.load(fo)
+        metadata['output'].append(dict(metadata['output'][-1], filename='gone.log'))
+        with open(os.path.join(top, 'missing.json'), 'w') as fo:
+            json.dump(metadata, fo)
+        yield run('import-cg', 'missing.json', files)
+        del metadata['output']
+        with open(os.path.join(top, 'nooutput.json'), 'w') as fo:
+            json.dump(metadata, fo)
+        yield run('import-cg', 'nooutput.json', files)
     twin(clients, script, ids=True)
 
 
