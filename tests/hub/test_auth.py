@@ -327,6 +327,15 @@ def test_renewal_keeps_id_with_new_key(hub_context, new_request, alice):
 def test_renewal_of_live_session_and_other_user(hub_context, new_request, alice, make_user):
     make_user('bob', password='bobpw')
     sinfo = do_login(new_request)
+    # a live session cannot log in again, not even to renew (as upstream)
+    new_request('login', sinfo=sinfo)
+    with pytest.raises(koji.AuthError) as exc:
+        auth.login('alice', 'secret', renew=True)
+    assert str(exc.value) == 'Already logged in'
+    end_request()
+    expire_by_time(sinfo['session-id'])
+    with pytest.raises(koji.AuthExpired):
+        new_request(sinfo=sinfo)
     new_request('login', sinfo=sinfo)
     with pytest.raises(koji.AuthError):
         auth.login('bob', 'bobpw', renew=True)
@@ -355,7 +364,8 @@ def test_subsession_renewal_needs_open_master(hub_context, new_request, alice):
     new_request(sinfo=sinfo)
     child = auth.subsession()
     end_request()
-    # renewal of a subsession whose master is alive
+    # renewal of an expired subsession whose master is alive
+    sql('UPDATE sessions SET expired = TRUE WHERE id = %(id)s', {'id': child['session-id']})
     new_request('login', sinfo=child)
     renewed = auth.login('alice', 'secret', renew=True)
     end_request()
@@ -363,6 +373,7 @@ def test_subsession_renewal_needs_open_master(hub_context, new_request, alice):
     # close the master only (raw SQL, children untouched)
     sql('UPDATE sessions SET closed = TRUE, expired = TRUE WHERE id = %(id)s',
         {'id': sinfo['session-id']})
+    sql('UPDATE sessions SET expired = TRUE WHERE id = %(id)s', {'id': child['session-id']})
     new_request('login', sinfo=renewed)
     assert auth.login('alice', 'secret', renew=True) is None
 
@@ -614,6 +625,12 @@ def test_ssl_login_blocked_and_already_logged_in(hub_context, new_request, make_
     with pytest.raises(koji.AuthError) as exc:
         auth.sslLogin()
     assert str(exc.value) == 'Already logged in'
+    with pytest.raises(koji.AuthError) as exc:
+        auth.sslLogin(renew=True)
+    assert str(exc.value) == 'Already logged in'
+    end_request()
+    sql('UPDATE sessions SET expired = TRUE WHERE id = %(id)s', {'id': sinfo['session-id']})
+    new_request('sslLogin', sinfo=sinfo, environ=ssl_environ('carol'))
     renewed = auth.sslLogin(renew=True)
     assert renewed['session-id'] == sinfo['session-id']
 

@@ -383,14 +383,15 @@ class Session(object):
 
     def login(self, user, password, opts=None, renew=False, exclusive=False):
         """Password login; returns the session info dict."""
-        if self.logged_in and not renew:
-            raise koji.AuthError('Already logged in')
         if opts is None:
             opts = {}
         if not isinstance(opts, dict):
             raise koji.ParameterError('opts must be a dict')
+        if not isinstance(password, str) or not password:
+            raise koji.AuthError('invalid username or password')
+        self._assert_not_logged_in()
         hostip = self.get_remote_ip(override=opts.get('hostip'))
-        if not isinstance(user, str) or not isinstance(password, str) or not password:
+        if not isinstance(user, str):
             raise koji.AuthError('invalid username or password')
         user_id = _singleValue('SELECT id FROM users WHERE name = %(user)s '
                                'AND password = %(password)s',
@@ -402,8 +403,7 @@ class Session(object):
 
     def sslLogin(self, proxyuser=None, proxyauthtype=None, renew=False, exclusive=None):
         """Login from httpd's authentication: GSSAPI (REMOTE_USER) or a client cert."""
-        if self.logged_in and not renew:
-            raise koji.AuthError('Already logged in')
+        self._assert_not_logged_in()
         environ = _environ()
         opts = _opts()
         if environ.get('REMOTE_USER'):
@@ -439,6 +439,11 @@ class Session(object):
             else:
                 user_id = self.createUser(username)
         return self._finish_login(user_id, self.get_remote_ip(), authtype, renew, exclusive)
+
+    def _assert_not_logged_in(self):
+        """A live session may not log in again; an expired one may (that is renewal)."""
+        if self.logged_in and not self.session_data.get('expired'):
+            raise koji.AuthError('Already logged in')
 
     @staticmethod
     def _proxy_identity(client_dn, authtype, proxyuser, proxyauthtype):
