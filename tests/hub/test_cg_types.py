@@ -163,3 +163,63 @@ def test_volume_policy_places_cg_build(world):
     # the DEFAULT location links to it
     base = koji.pathinfo.build(dict(binfo, volume_name='DEFAULT'))
     assert os.path.islink(base) and os.path.realpath(base) == os.path.realpath(builddir)
+
+
+POM = """<?xml version="1.0"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>org.example</groupId>
+  <artifactId>%s</artifactId>
+  <version>1.0</version>
+</project>
+"""
+
+
+def maven_upload(world, name, artifact='cgart', pom_artifact='cgart'):
+    directory, metadata = world.upload(name)
+    workdir = os.path.join(world.topdir, 'work', directory)
+    gav = {'group_id': 'org.example', 'artifact_id': artifact, 'version': '1.0'}
+    metadata['build']['extra'] = {'maven': dict(gav)}
+    outputs = [o for o in metadata['output'] if o['type'] == 'log']
+    for fn, data in (('%s-1.0.pom' % artifact, POM % pom_artifact),
+                     ('%s-1.0.jar' % artifact, 'PK\x05\x06' + '\0' * 18)):
+        path = os.path.join(workdir, fn)
+        with open(path, 'w') as fo:
+            fo.write(data)
+        outputs.append({'buildroot_id': 1, 'filename': fn, 'type': 'maven',
+                        'arch': 'noarch', 'filesize': os.path.getsize(path),
+                        'checksum': md5(path), 'checksum_type': 'md5',
+                        'extra': {'maven': dict(gav)}})
+    metadata['output'] = outputs
+    return directory, metadata
+
+
+def test_maven_outputs(world):
+    directory, metadata = maven_upload(world, 'mvn1')
+    world.env.act('alice', 'CGImport')
+    binfo = root.CGImport(metadata, directory)
+    world.env.act('alice', 'getMavenBuild')
+    assert root.getMavenBuild(binfo['id']) == {
+        'build_id': binfo['id'], 'group_id': 'org.example', 'artifact_id': 'cgart',
+        'version': '1.0'}
+    archives = root.listArchives(buildID=binfo['id'], type='maven')
+    assert sorted(a['filename'] for a in archives) == ['cgart-1.0.jar', 'cgart-1.0.pom']
+    assert {a['artifact_id'] for a in archives} == {'cgart'}
+    mavendir = os.path.join(koji.pathinfo.mavenbuild(binfo),
+                            koji.pathinfo.mavenrepo(archives[0]))
+    assert sorted(os.listdir(mavendir)) == sorted(
+        fn + ext for fn in ('cgart-1.0.jar', 'cgart-1.0.pom') for ext in ('', '.md5', '.sha1'))
+
+
+def test_maven_pom_must_match(world):
+    directory, metadata = maven_upload(world, 'mvn2', pom_artifact='other')
+    msg = world.fails('alice', koji.BuildError, root.CGImport, metadata, directory)
+    assert msg == ('Maven info from .pom file (org.example-other-1.0) does not match '
+                   'user-supplied typeInfo (org.example-cgart-1.0)')
+    world.env.act('alice', 'getBuild')
+    assert root.getBuild('cg-pkg-1.0-1') is None
+    # the subdir field is not for legacy types
+    directory, metadata = maven_upload(world, 'mvn3')
+    metadata['output'][-1]['subdir'] = 'x'
+    msg = world.fails('alice', koji.GenericError, root.CGImport, metadata, directory)
+    assert msg == 'subdir field not allowed for legacy btypes'

@@ -20,7 +20,7 @@ from ..core.lookup import lookup_name
 from ..core.policy import assert_policy
 from .access import assert_cg
 from .buildroots import import_buildroots, prep_buildroots
-from .metadata import build_data, load_metadata
+from .metadata import build_data, load_metadata, task_id_from_metadata
 from .outputs import import_outputs, prep_outputs
 from .reserve import clear_reservation
 
@@ -59,6 +59,9 @@ class CGImportLog(object):
 
 class CGImporter(object):
     """The steps of one CGImport call (see do_import for their order)."""
+
+    # upstream's classmethod name, for plugins that call it
+    get_task_id_from_metadata = staticmethod(task_id_from_metadata)
 
     def __init__(self):
         self.log = CGImportLog()

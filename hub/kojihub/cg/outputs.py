@@ -113,6 +113,18 @@ def _maven_sums(mavendir, moves):
             moves.write(path + ext, digest.hexdigest().encode())
 
 
+def _check_pom(path, filename, type_info):
+    """A pom must describe the artifact its typeinfo names, under the expected name."""
+    pom_info = koji.pom_to_maven_info(koji.parse_pom(path))
+    if koji.mavenLabel(pom_info) != koji.mavenLabel(type_info):
+        raise koji.BuildError('Maven info from .pom file (%s) does not match user-supplied '
+                              'typeInfo (%s)'
+                              % (koji.mavenLabel(pom_info), koji.mavenLabel(type_info)))
+    if filename != '%(artifact_id)s-%(version)s.pom' % type_info:
+        raise koji.BuildError('Maven info (%s) is not consistent with pom filename (%s)'
+                              % (koji.mavenLabel(type_info), filename))
+
+
 def _type_dir(binfo, btype, type_info, fileinfo):
     """(type table row or None, destination dir) of an archive."""
     if btype == 'maven':
@@ -174,6 +186,8 @@ def import_archive(binfo, br_id, fileinfo, moves, build_types=None):
                   build_type=btype, filepath=path, fileinfo=fileinfo)
     archiveinfo['id'] = nextval('archiveinfo_id_seq')
     type_row, destdir = _type_dir(binfo, btype, type_info, fileinfo)
+    if btype == 'maven' and archivetype['name'] == 'pom' and not metadata_only:
+        _check_pom(path, filename, type_info)
     InsertProcessor('archiveinfo', data=archiveinfo).execute()
     if type_row is not None:
         type_row['archive_id'] = archiveinfo['id']
