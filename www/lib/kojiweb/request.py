@@ -1,6 +1,7 @@
 """One web request: its parameters, the hub session, the logged-in user and rendering."""
 import datetime
 import os
+import random
 import urllib.parse
 
 import koji
@@ -201,6 +202,7 @@ class Request(object):
             'winEnabled': win.result,
             'LoginDisabled': opts.get('LoginDisabled'),
             'KojiGreeting': opts.get('KojiGreeting'),
+            'greeting': _greeting(),
             'theme': lambda path: util.themePath(path, opts),
             'q': lambda value: urllib.parse.quote(str(value), safe=''),
             'img': lambda name: util.imageTag(name, opts),
@@ -296,6 +298,15 @@ class Request(object):
                 self.link(**{skey: start + rng})))
         out.append('</span>')
         return util.SafeValue(' '.join(out))
+
+
+def _greeting():
+    """A greeting picked at random from the CLI's list, as the header shows it."""
+    try:
+        from koji_cli.lib import greetings
+    except ImportError:
+        return 'hello'
+    return random.choice(greetings)
 
 
 class _LateTemplate(object):
