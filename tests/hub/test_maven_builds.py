@@ -335,3 +335,68 @@ def test_move_image_build_to_scratch(world):
     dest = os.path.join(koji.pathinfo.scratch(), 'tadmin', 'task_%s' % task_id)
     assert os.path.isfile(os.path.join(dest, 'img.iso'))
     assert os.path.isfile(os.path.join(dest, 'livecd.log'))
+
+
+# -- host.importArchive, importWrapperRPMs -------------------------------------------------
+
+def test_host_import_archive(world):
+    world.env.act('tadmin')
+    build_id = create_empty_build('ia-pkg', '1', '1', None)
+    world.env.act('b1', 'host.createMavenBuild')
+    host.createMavenBuild(build_id, {'group_id': 'g', 'artifact_id': 'ia', 'version': '1'})
+    path = os.path.join(koji.pathinfo.work(), 'imports', 'ia-1.jar')
+    os.makedirs(os.path.dirname(path))
+    with open(path, 'w') as fo:
+        fo.write('jar')
+    msg = world.fails('b1', koji.GenericError, host.importArchive, path, build_id, 'image',
+                      {'arch': 'x86_64'})
+    assert msg == 'unsupported archive type: image'
+    msg = world.fails('b1', koji.GenericError, host.importArchive, '/etc/passwd', build_id,
+                      'maven', {})
+    assert msg == 'Invalid file path: /etc/passwd'
+    world.fails('alice', koji.AuthError, host.importArchive, path, build_id, 'maven', {})
+    world.env.act('b1', 'host.importArchive')
+    host.importArchive(path, build_id, 'maven',
+                       {'group_id': 'g', 'artifact_id': 'ia', 'version': '1'})
+    [archive] = list_archives(buildID=build_id, type='maven')
+    assert (archive['filename'], archive['group_id']) == ('ia-1.jar', 'g')
+    context.opts['EnableMaven'] = False
+    msg = world.fails('b1', koji.GenericError, host.importArchive, path, build_id, 'maven', {})
+    assert msg == 'Maven support not enabled'
+
+
+def test_import_wrapper_rpms_refusals(world):
+    task_id = world.task('mavenBuild', ['git://example.com/demo#1', 'mv'])
+    world.env.act('b1', 'host.initMavenBuild')
+    data = host.initMavenBuild(task_id, {'name': 'org.example-demo', 'version': '1.2',
+                                         'epoch': None},
+                               {'group_id': 'org.example', 'artifact_id': 'demo',
+                                'version': '1.2'})
+    results = {'srpm': 'x.src.rpm', 'rpms': [], 'logs': []}
+    msg = world.fails('b1', koji.GenericError, host.importWrapperRPMs, task_id, data['id'],
+                      results)
+    assert msg == ('cannot import wrapper rpms for org.example-demo-1.2-1: build state is '
+                   'building, not complete')
+    msg = world.fails('b1', koji.ParameterError, host.completeMavenBuild, task_id,
+                      data['id'], {'task_id': task_id, 'files': {}}, None)
+    assert msg == 'Missing logs in maven_results'
+
+
+def test_move_win_build_to_scratch_and_switch(world):
+    world.env.act('tadmin', 'winBuild')
+    task_id = root.winBuild('win7', 'git://x#1', 'mv', {'scratch': True})
+    world.env.act('b1', 'host.openTask')
+    host.openTask(task_id)
+    world.write(task_id, 'out/tool.exe', 'MZ')
+    world.write(task_id, 'build.log', 'log')
+    results = {'task_id': task_id, 'logs': ['build.log'], 'output': {'out/tool.exe': {}}}
+    context.opts['EnableWin'] = False
+    msg = world.fails('b1', koji.GenericError, host.moveWinBuildToScratch, task_id, results,
+                      None)
+    assert msg == 'Windows support not enabled'
+    context.opts['EnableWin'] = True
+    world.env.act('b1', 'host.moveWinBuildToScratch')
+    host.moveWinBuildToScratch(task_id, results, None)
+    dest = os.path.join(koji.pathinfo.scratch(), 'tadmin', 'task_%s' % task_id)
+    assert os.path.isfile(os.path.join(dest, 'out', 'tool.exe'))
+    assert os.path.isfile(os.path.join(dest, 'build.log'))
