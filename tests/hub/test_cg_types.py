@@ -24,8 +24,14 @@ def world(taskenv, topdir, tmp_path, kits):
 
 
 def test_draft_import(world):
+    directory, metadata = world.upload('draft0')
+    metadata['build']['draft'] = True
+    # archives cannot be drafts
+    msg = world.fails('alice', koji.GenericError, root.CGImport, metadata, directory)
+    assert msg == 'Draft build not supported'
     directory, metadata = world.upload('draft1')
     metadata['build']['draft'] = True
+    metadata['output'] = [o for o in metadata['output'] if o['type'] in ('rpm', 'log')]
     world.env.act('alice', 'CGImport')
     binfo = root.CGImport(metadata, directory)
     assert binfo['draft'] is True

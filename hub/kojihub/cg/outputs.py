@@ -151,6 +151,9 @@ def import_archive(binfo, br_id, fileinfo, moves, build_types=None):
 
     build_types (the build's type names) saves a lookup per archive.
     """
+    if binfo.get('draft'):
+        # only rpms may be drafts so far
+        raise koji.GenericError('Draft build not supported')
     path = fileinfo['hub.path']
     btype = fileinfo['hub.btype']
     type_info = fileinfo['hub.type_info']
