@@ -192,3 +192,16 @@ def test_rename_sig_needs_admin(cli, hub, hub_server):
     res = cli('rename-sig', 'nosuch-1-1.noarch', 'a', 'b', user=user, password='pw')
     assert res.returncode == 1
     assert 'admin permission required' in res.stderr
+
+
+def test_rename_sig_stray_file_changes_nothing(cli, hub, pathinfo, signed_rpms, tmp_path):
+    build = Signed(hub, pathinfo, tmp_path, signed_rpms.key, uniq('renstray'))
+    nvra = build.nvras[0]
+    stray = build.sighdr(nvra, 'abcdabcd')
+    os.makedirs(os.path.dirname(stray), exist_ok=True)
+    with open(stray, 'wb') as fo:
+        fo.write(b'stray')
+    res = cli('rename-sig', nvra, build.sigkey, 'abcdabcd')
+    assert (res.returncode, res.stderr) == (1, 'Stray header file: %s\n' % stray)
+    assert [s['sigkey'] for s in hub.queryRPMSigs(rpm_id=nvra)] == ['', build.sigkey]
+    assert os.path.isfile(build.copy(nvra)) and os.path.isfile(build.sighdr(nvra, build.sigkey))
