@@ -163,3 +163,35 @@ def test_scratch_livemedia(env):
                            'task_%d' % child['id'])
     assert os.path.isfile(os.path.join(scratch, argv[argv.index('--iso-name') + 1]))
     assert admin.getBuild('lm-img-3-7') is None
+
+
+def test_imagefactory_tasks_are_refused_without_imagefactory(env):
+    """As upstream's kojid without imgfac: the image parent and createImage refuse."""
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+        os.path.dirname(os.path.abspath(__file__)))), 'builder'))
+    from kojibuilder import images_oz
+    from koji.tasks import RefuseTask
+    if images_oz.ozif_enabled:
+        pytest.skip('ImageFactory is installed here')
+    admin = env['admin']
+    args = ['oz-img', '1', ['x86_64'], env['target'], 'http://tree/$arch/']
+    task_id = admin.buildImageOz(*args, {'scratch': True})
+    handler = images_oz.BuildBaseImageTask(task_id, 'image', args + [{'scratch': True}],
+                                           admin, None, workdir=str(env['base']))
+    with pytest.raises(RefuseTask) as exc:
+        handler.run()
+    assert str(exc.value) == 'ImageFactory functions not available'
+    # an arch the build tag lacks is refused before that
+    bad = images_oz.BuildBaseImageTask(task_id, 'image', ['oz-img', '1', ['ppc64le'],
+                                                          env['target'], 'http://t/'],
+                                       admin, None, workdir=str(env['base']))
+    with pytest.raises(koji.BuildError) as exc:
+        bad.run()
+    assert str(exc.value) == 'Invalid arch for build tag: ppc64le'
+    child = images_oz.BaseImageTask(task_id, 'createImage',
+                                    ['oz-img', '1', '1', 'x86_64', {}, 1, {}, 'http://t/'],
+                                    admin, None, workdir=str(env['base']))
+    with pytest.raises(RefuseTask):
+        child.run()
+    admin.cancelTask(task_id)
