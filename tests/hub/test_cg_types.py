@@ -1,6 +1,7 @@
 """CGImport of other build shapes (draft, legacy image archives, metadata-only outputs),
 rollback when a plugin refuses the import, and access rules of reservations."""
 import os
+import shutil
 
 import pytest
 
@@ -229,3 +230,25 @@ def test_maven_pom_must_match(world):
     metadata['output'][-1]['subdir'] = 'x'
     msg = world.fails('alice', koji.GenericError, root.CGImport, metadata, directory)
     assert msg == 'subdir field not allowed for legacy btypes'
+
+
+def test_failure_midway_moves_files_back(world):
+    directory, metadata = world.upload('mid1')
+    workdir = os.path.join(world.topdir, 'work', directory)
+    tarball = [o for o in metadata['output'] if o['filename'] == 'thing.tar.gz'][0]
+    # a second copy of the tarball from another upload dir lands on the same name
+    os.makedirs(os.path.join(workdir, 'again'))
+    shutil.copy2(os.path.join(workdir, 'sub', 'thing.tar.gz'),
+                 os.path.join(workdir, 'again', 'thing.tar.gz'))
+    metadata['output'].append(dict(tarball, relpath='again', components=[]))
+    msg = world.fails('alice', koji.GenericError, root.CGImport, metadata, directory)
+    assert msg.startswith('Error importing archive file, ')
+    assert msg.endswith('/files/testtype/parts/thing.tar.gz already exists')
+    world.env.act('alice', 'getBuild')
+    assert root.getBuild('cg-pkg-1.0-1') is None
+    for out in metadata['output']:
+        path = os.path.join(workdir, out.get('relpath', ''), out['filename'])
+        assert os.path.isfile(path) and not os.path.islink(path), path
+    builddir = koji.pathinfo.build({'name': 'cg-pkg', 'version': '1.0', 'release': '1',
+                                    'volume_name': 'DEFAULT'})
+    assert not os.path.exists(builddir)
