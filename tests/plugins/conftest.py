@@ -140,3 +140,62 @@ class PluginCLI(object):
         env.update(extra_env or {})
         server = fork_cli(sys.executable, KOJI, PRELOAD)
         return server.run(cmd + list(args), env=env, cwd='/', timeout=120)
+
+
+KOJID = os.path.join(ROOT, 'builder', 'kojid')
+
+
+def start_kojid(hub, base, host, plugins, pluginpath=BUILDER_PLUGINS, env=None):
+    """A kojid process as ``host`` (added to the hub here) loading ``plugins``; the
+    caller stops it with stop_kojid.  Its files are under ``base``."""
+    import subprocess
+    import uuid
+    os.makedirs(base, exist_ok=True)
+    password = uuid.uuid4().hex
+    admin = hub.session()
+    if not admin.getHost(host):
+        admin.addHost(host, ['x86_64', 'noarch'])
+    admin.logout()
+    hub.set_password(host, password)
+    conf = os.path.join(base, 'kojid.conf')
+    with open(conf, 'w') as fp:
+        fp.write('\n'.join([
+            '[kojid]', 'server = %s' % hub.url, 'topurl = %s' % hub.topurl,
+            'topdir = %s' % hub.topdir, 'workdir = %s' % os.path.join(base, 'work'),
+            'mockdir = %s' % base, 'user = %s' % host, 'password = %s' % password,
+            'sleeptime = 1', 'minspace = 1', 'retry_interval = 1', 'max_retries = 30',
+            'max_load_per_cpu = 0', 'pluginpath = %s' % pluginpath,
+            'plugins = %s' % ' '.join(plugins), 'logfile = %s' % os.path.join(base, 'kojid.log'),
+            'pidfile = %s' % os.path.join(base, 'kojid.pid')]) + '\n')
+    proc_env = dict(os.environ)
+    proc_env.pop('PYTHONPATH', None)
+    proc_env.update(env or {})
+    with open(os.path.join(base, 'kojid.out'), 'ab') as out:
+        proc = subprocess.Popen([sys.executable, KOJID, '-c', conf, '--fg', '--force-lock',
+                                 '--debug'], stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, env=proc_env, start_new_session=True)
+    proc.base = base
+    return proc
+
+
+def stop_kojid(proc):
+    import subprocess
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def wait_task(session, task_id, timeout=120):
+    """The task's info once it is CLOSED, FAILED or CANCELED."""
+    import time
+    deadline = time.monotonic() + timeout
+    done = [koji.TASK_STATES[s] for s in ('CLOSED', 'FAILED', 'CANCELED')]
+    while time.monotonic() < deadline:
+        info = session.getTaskInfo(task_id)
+        if info['state'] in done:
+            return info
+        time.sleep(0.5)
+    raise AssertionError('task %s did not finish' % task_id)

@@ -8,7 +8,8 @@ import sys
 import pytest
 
 import koji
-from tests.plugins.conftest import CLI_PLUGINS, KOJI, PluginCLI
+from tests.plugins.conftest import (CLI_PLUGINS, KOJI, PluginCLI, start_kojid, stop_kojid,
+                                    wait_task)
 
 EXAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'example')
 
@@ -25,7 +26,8 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def hub(plugin_hub_factory, site):
-    server = plugin_hub_factory(['example', 'sidetag_hub'], python_paths=[site], configs={
+    server = plugin_hub_factory(['example', 'sidetag_hub'], python_paths=[site],
+                                opts={'RunInterval': 1}, configs={
         'example.conf': '[example]\ngreeting = Hi\npunctuation = ?\n',
         'example.conf.d/10-local.conf': '[example]\npunctuation = !\n',
     })
@@ -132,3 +134,19 @@ def test_list_plugins_without_plugins(hub_server, tmp_path):
     # no listPlugins call without plugins: the API stays upstream's
     assert 'listPlugins' not in [m['name'] for m in koji.ClientSession(
         hub_server.url)._listapi()]
+
+
+def test_builder_entry_point(hub, site, tmp_path):
+    """kojid loads 'example' from the installed package (nothing in its pluginpath)."""
+    empty = tmp_path / 'no-plugins'
+    empty.mkdir()
+    proc = start_kojid(hub, str(tmp_path / 'kojid'), 'exhost', ['example'],
+                       pluginpath=str(empty), env={'PYTHONPATH': site})
+    try:
+        task_id = hub.admin.makeTask('examplegreet', ['dora'])
+        info = wait_task(hub.admin, task_id)
+        assert info['state'] == koji.TASK_STATES['CLOSED']
+        host_id = hub.admin.getHost('exhost')['id']
+        assert hub.admin.getTaskResult(task_id) == 'greetings, dora, from host %d' % host_id
+    finally:
+        stop_kojid(proc)

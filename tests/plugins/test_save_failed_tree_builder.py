@@ -3,19 +3,14 @@ real kojid with the builder plugin tars the buildroot (minus filtered paths) and
 it to the task's output."""
 import io
 import os
-import subprocess
-import sys
 import tarfile
-import time
-import uuid
 
 import pytest
 
 import koji
-from tests.plugins.conftest import BUILDER_PLUGINS, ROOT
+from tests.plugins.conftest import start_kojid, stop_kojid, wait_task
 from tests.plugins.test_task_plugins import failed_task
 
-KOJID = os.path.join(ROOT, 'builder', 'kojid')
 HOST = 'sftbuilder'
 
 
@@ -25,7 +20,6 @@ def hub(plugin_hub_factory):
         'save_failed_tree.conf': '[permissions]\nallowed_methods = *\n'})
     admin = server.session()
     admin.createTag('rtag', arches='x86_64')
-    admin.addHost(HOST, ['x86_64'])
     admin.addHost('bx86', ['x86_64'])
     server.admin = admin
     server.alice = server.add_user('alice')
@@ -40,43 +34,10 @@ def builder(hub, tmp_path_factory):
     os.makedirs(confdir)
     with open(os.path.join(confdir, 'save_failed_tree.conf'), 'w') as fp:
         fp.write('[filters]\npaths = */secret*\n[general]\nvolume = DEFAULT\n')
-    password = uuid.uuid4().hex
-    hub.set_password(HOST, password)
-    conf = os.path.join(base, 'kojid.conf')
-    with open(conf, 'w') as fp:
-        fp.write('\n'.join([
-            '[kojid]', 'server = %s' % hub.url, 'topurl = %s' % hub.topurl,
-            'topdir = %s' % hub.topdir, 'workdir = %s' % os.path.join(base, 'work'),
-            'mockdir = %s' % base, 'user = %s' % HOST, 'password = %s' % password,
-            'sleeptime = 1', 'minspace = 1', 'retry_interval = 1', 'max_retries = 30',
-            'max_load_per_cpu = 0', 'pluginpath = %s' % BUILDER_PLUGINS,
-            'plugins = save_failed_tree', 'logfile = %s' % os.path.join(base, 'kojid.log'),
-            'pidfile = %s' % os.path.join(base, 'kojid.pid')]) + '\n')
-    env = dict(os.environ, KOJI_BUILDER_PLUGIN_CONFIG_DIR=confdir)
-    env.pop('PYTHONPATH', None)
-    with open(os.path.join(base, 'kojid.out'), 'ab') as out:
-        proc = subprocess.Popen([sys.executable, KOJID, '-c', conf, '--fg', '--force-lock',
-                                 '--debug'], stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    proc.base = base
+    proc = start_kojid(hub, base, HOST, ['save_failed_tree'],
+                       env={'KOJI_BUILDER_PLUGIN_CONFIG_DIR': confdir})
     yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-def wait_task(session, task_id, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        info = session.getTaskInfo(task_id)
-        if info['state'] in (koji.TASK_STATES['CLOSED'], koji.TASK_STATES['FAILED'],
-                             koji.TASK_STATES['CANCELED']):
-            return info
-        time.sleep(0.5)
-    raise AssertionError('task %s did not finish' % task_id)
+    stop_kojid(proc)
 
 
 def make_tree(builder, hub, br_id):
