@@ -327,3 +327,48 @@ def test_tls_server_certificate_checked(ssl_stack):
     finally:
         conn.close()
     assert os.path.exists(ssl_stack.path('pki', 'crl.pem'))
+
+
+def run_daemon(stack, kind, conf_path, changes):
+    """builder/kojid or util/kojira with the stack's config, changed, in the foreground."""
+    import subprocess
+    import sys
+    from tests.auth.conftest import ROOT
+    with open(stack.path(conf_path)) as fp:
+        lines = fp.read().splitlines()
+    keys = {line.split(' = ')[0] for line in changes}
+    lines = [line for line in lines if line.split(' = ')[0] not in keys] + list(changes)
+    conf = stack.path('%s-test.conf' % kind)
+    with open(conf, 'w') as fp:
+        fp.write('\n'.join(lines) + '\n')
+    script = os.path.join(ROOT, 'builder', 'kojid') if kind == 'kojid' else \
+        os.path.join(ROOT, 'util', 'kojira')
+    return subprocess.run([sys.executable, script, '-c', conf, '--fg'],
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True, timeout=120,
+                          env=stack.proc_env({'PYTHONPATH': ROOT}), cwd=stack.dir)
+
+
+def test_daemons_refused_with_bad_certificates(ssl_stack):
+    rogue = pkilib.self_signed(ssl_stack.path('rogue-daemons'), 'rogue',
+                               ssl_stack.env['KOJI_BUILDER_NAME'])
+    count = ssl_stack.session_count()
+    res = run_daemon(ssl_stack, 'kojid', 'kojid.conf', [
+        'cert = %s' % rogue, 'pidfile = %s' % ssl_stack.path('kojid-test.pid'),
+        'logfile = %s' % ssl_stack.path('kojid-test.log')])
+    assert res.returncode == 1
+    # logged, and written on a line of its own, as upstream's kojid does
+    assert ('\nError: Unable to log in: unable to obtain a session (ssl auth failed: '
+            in '\n' + res.stderr), res.stderr
+    res = run_daemon(ssl_stack, 'kojira', 'kojira.conf', [
+        'cert = %s' % rogue, 'logfile = %s' % ssl_stack.path('kojira-test.log')])
+    assert res.returncode == 1
+    assert 'unable to obtain a session (ssl auth failed' in res.stderr
+    assert ssl_stack.session_count() == count
+    # a good certificate logs in; the exclusive session is then refused: the stack's
+    # kojira holds it (no --force-lock here)
+    res = run_daemon(ssl_stack, 'kojira', 'kojira.conf', [
+        'logfile = %s' % ssl_stack.path('kojira-test.log')])
+    assert res.returncode == 1
+    assert 'Unable to get lock' in res.stderr
+    assert ssl_stack.session_count() == count + 1
