@@ -176,3 +176,15 @@ def test_task_creation_output_and_requests_match(clients, hub, world, tmp_path):
             continue
         assert _even_uploads(_task_of(hub, ours)) == _even_uploads(_task_of(hub, theirs)), \
             show(theirs, ours)
+
+
+def test_help_listing_lines_match(clients):
+    """`koji help build` describes these commands as upstream's does."""
+    theirs = clients.theirs('help', 'build', noauth=True)
+    ours = clients.ours('help', 'build', noauth=True)
+
+    def mine(text):
+        return [line for line in text.splitlines()
+                if line.split() and line.split()[0] in COMMANDS]
+    assert len(mine(theirs.stdout)) == len(COMMANDS)
+    assert mine(ours.stdout) == mine(theirs.stdout), show(theirs, ours)
