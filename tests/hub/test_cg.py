@@ -254,8 +254,8 @@ def test_bad_size(world):
 def test_missing_file(world):
     def change(md):
         md['output'].append(dict(md['output'][-2], filename='nosuch.log'))
-    msg = failing(world, 'bad3', change, exc=FileNotFoundError)
-    assert 'nosuch.log' in msg
+    msg = failing(world, 'bad3', change)
+    assert msg == 'No such file: %s' % os.path.join(world.topdir, 'work', 'bad3', 'nosuch.log')
 
 
 def test_unknown_btype(world):
@@ -270,6 +270,33 @@ def test_output_type_not_in_build(world):
         md['build']['extra'] = {}
     msg = failing(world, 'bad5', change)
     assert msg == 'Output type testtype not listed in build types'
+
+
+def test_bad_shapes(world):
+    def change(md):
+        del md['build']['source']
+    assert failing(world, 'shape1', change) == 'Invalid metadata: build.source is missing'
+
+    def change2(md):
+        md['output'][0]['filesize'] = 'big'
+    assert failing(world, 'shape2', change2) == \
+        'Invalid metadata: output[0].filesize must be a size in bytes'
+
+    def change3(md):
+        md['output'][0]['checksum_type'] = 'adler32'
+    assert failing(world, 'shape3', change3) == 'Unsupported checksum type: adler32'
+
+    def change4(md):
+        md['output'][0]['relpath'] = '../..'
+    assert failing(world, 'shape4', change4).startswith('Invalid path: shape4/../..')
+
+    def change5(md):
+        md['buildroots'][0]['components'] = [{'type': 'odd'}]
+    assert failing(world, 'shape5', change5) == 'No such component type: odd'
+    msg = world.fails('alice', koji.GenericError, root.CGImport, '[1]', 'x')
+    assert msg == 'Invalid metadata: document must be a map'
+    msg = world.fails('alice', koji.ParameterError, root.CGImport, None, {})
+    assert msg.startswith("Invalid type for value '{}'")
 
 
 def test_bad_version_and_buildroot(world):

@@ -23,6 +23,7 @@ from .buildroots import import_buildroots, prep_buildroots
 from .metadata import build_data, load_metadata, task_id_from_metadata
 from .outputs import import_outputs, prep_outputs
 from .reserve import clear_reservation
+from .shape import check_metadata, check_version
 
 logger = logging.getLogger('koji.hub.cg')
 
@@ -71,9 +72,10 @@ class CGImporter(object):
         metadata, self.raw_metadata = load_metadata(metadata, directory)
         self.metadata = metadata
         self.directory = directory
-        metaver = metadata['metadata_version']
+        metaver = check_version(metadata)
         if metaver != 0:
             raise koji.GenericError('No such metadata version: %r' % metaver)
+        check_metadata(metadata)
         self.cg = self.assert_cg_access()
         self.buildinfo, self.typeinfo = build_data(metadata, self.cg, token)
         self.br_prep = prep_buildroots(metadata, self.cg, self.log)

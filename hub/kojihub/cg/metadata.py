@@ -49,12 +49,22 @@ def load_metadata(metadata, directory):
         metadata = 'metadata.json'
     convert_value(metadata, cast=str, check_only=True)
     if metadata.endswith('.json'):
-        path = joinpath(koji.pathinfo.work(), directory, metadata)
+        path = work_path(directory, metadata)
         if not os.path.exists(path):
             raise koji.GenericError('No such file: %s' % metadata)
         with open(path, 'rt', encoding='utf-8') as fo:
             metadata = fo.read()
     return parse_json(metadata, desc='metadata'), metadata
+
+
+def work_path(directory, *parts):
+    """A path below work/<directory>; nothing may climb out of the work area."""
+    convert_value(directory, cast=str, check_only=True)
+    parts = tuple(part for part in parts if part)
+    try:
+        return joinpath(koji.pathinfo.work(), directory, *parts)
+    except ValueError:
+        raise koji.GenericError('Invalid path: %s' % '/'.join((directory,) + parts))
 
 
 def convert_timestamp(ts):

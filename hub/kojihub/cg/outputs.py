@@ -18,7 +18,7 @@ from ..core.db import BulkInsertProcessor, InsertProcessor, nextval
 from ..core.lookup import lookup_name
 from ..tasks.uploads import get_verify_class
 from .components import match_components
-from .metadata import LEGACY_BTYPES
+from .metadata import LEGACY_BTYPES, work_path
 
 
 def _file_checksum(path, checksum_type):
@@ -62,8 +62,9 @@ def prep_outputs(metadata, directory, br_prep, typeinfo, log):
     outputs = []
     for fileinfo in metadata['output']:
         fileinfo = fileinfo.copy()
-        path = joinpath(koji.pathinfo.work(), directory, fileinfo.get('relpath', ''),
-                        fileinfo['filename'])
+        path = work_path(directory, fileinfo.get('relpath') or '', fileinfo['filename'])
+        if not os.path.isfile(path):
+            raise koji.GenericError('No such file: %s' % path)
         fileinfo['hub.path'] = path
         filesize = os.path.getsize(path)
         if filesize != fileinfo['filesize']:

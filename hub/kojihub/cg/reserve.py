@@ -9,6 +9,7 @@ from ..builds.build_write import change_build, new_build
 from ..builds.builds import get_build
 from ..core.db import DeleteProcessor, InsertProcessor, QueryProcessor
 from .access import assert_cg
+from .shape import check_nvr
 
 STATES = koji.BUILD_STATES
 
@@ -33,8 +34,7 @@ def clear_reservation(build_id):
 def cg_init_build(cg, data):
     """CGInitBuild: reserve a BUILDING build of data's NVR for cg; {'build_id', 'token'}."""
     cg_id = assert_cg(cg)['id']
-    if not isinstance(data, dict):
-        raise koji.ParameterError('Invalid build data: %r' % (data,))
+    check_nvr(data, 'data')
     data = dict(data)
     data['owner'] = context.session.user_id
     data['state'] = STATES['BUILDING']
