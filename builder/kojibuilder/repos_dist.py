@@ -15,9 +15,24 @@ import koji
 from koji.tasks import BaseTaskHandler
 from koji.util import joinpath
 
+from . import multilib, multilib_deps
 from .repos_cmd import distrepo_createrepo_cmd, run_logged
 
 EMPTY_REPO_TEXT = 'This repo is empty because its tag has no content for this arch\n'
+# the dnf config upstream's kojid writes for its multilib depsolve and uploads as a log;
+# the closure here comes from multilib_deps, over the same repo
+DNF_CONF = '''
+[main]
+debuglevel=2
+gpgcheck=0
+installroot=%(installroot)s
+
+[koji-%(task_id)s]
+name=koji multilib task
+baseurl=file://%(mldir)s
+enabled=1
+
+'''
 
 # arches whose repos may carry 32-bit multilib packages, and the 32-bit arch they take
 MULTILIB_ARCHES = {'x86_64': 'i686', 'ppc64': 'ppc', 's390x': 's390'}
@@ -281,9 +296,57 @@ class createDistRepoTask(BaseTaskHandler):
         self.session.uploadWrapper(path, self.uploadpath)
 
     def do_multilib(self, arch, ml_arch, conf):
-        """Multilib selection (dnf depsolving against the 32-bit arch) is not built yet."""
-        raise koji.GenericError('multilib dist repos are not supported by this builder '
-                                '(%s with %s packages)' % (arch, ml_arch))
+        """Add the 32-bit builds of the packages multilib.conf (devel method) selects.
+
+        The 32-bit arch is already in the repo (the parent moved it first); each selected
+        package's 32-bit file and what it needs from that arch's packages are linked in.
+        """
+        repodir = koji.pathinfo.distrepo(self.rinfo['id'], self.rinfo['tag_name'])
+        mldir = joinpath(repodir, koji.canonArch(ml_arch))
+        ml_pkgs = koji.load_json(joinpath(mldir, 'kojipkgs'))
+        method = multilib.get_method('devel', joinpath(koji.pathinfo.work(), conf))
+
+        def ml_path(fname):
+            return joinpath(mldir, 'Packages', fname[0].lower(), fname)
+        fs_missing = set()
+        wanted = []
+        for fname in sorted(self.kojipkgs):
+            pkg = multilib.Package.from_file(self.kojipkgs[fname]['_pkgpath'])
+            if not method.select(pkg):
+                continue
+            ml_fname = fname.replace(arch, ml_arch)
+            if ml_fname not in ml_pkgs:
+                self.logger.error('%s (multilib) is not on the filesystem', ml_path(ml_fname))
+                fs_missing.add(ml_path(ml_fname))
+                continue
+            wanted.append(ml_fname)
+        self.logger.info('Resolving multilib for %s using method devel', arch)
+        self._upload_text('dnf.conf-koji-%s' % arch, DNF_CONF % {
+            'installroot': joinpath(self.workdir, 'dnf'), 'task_id': self.id, 'mldir': mldir})
+        present = {fname: ml_path(fname) for fname in ml_pkgs
+                   if os.path.exists(ml_path(fname))}
+        resolver = multilib_deps.Resolver(
+            multilib_deps.load_packages(present),
+            arch_order=COMPAT_ARCHES.get(koji.canonArch(ml_arch), (ml_arch, 'noarch')))
+        needed = []
+        if wanted:
+            wanted_present = [fname for fname in wanted if fname in present]
+            fs_missing.update(ml_path(fname) for fname in wanted if fname not in present)
+            needed = resolver.closure(wanted_present)
+            self.logger.info('multilib depsolve finished: %d packages', len(needed))
+        if fs_missing:
+            self._upload_text('missing_multilib.log',
+                              'The following multilib files were missing:\n'
+                              + ''.join('%s\n' % path for path in sorted(fs_missing)))
+            raise koji.GenericError('multilib packages missing. See missing_multilib.log')
+        for fname in needed:
+            if fname in self.kojipkgs:
+                # noarch packages are in both arches; anything else is odd
+                if resolver.packages[fname].arch != 'noarch':
+                    self.logger.warning('Multilib duplicate: %s', fname)
+                continue
+            self.kojipkgs[fname] = dict(ml_pkgs[fname], _pkgpath=ml_path(fname),
+                                        _multilib=True)
 
     # -- laying out the repo
 
