@@ -191,3 +191,28 @@ def test_chain_maven_builds_in_order_and_skips_unchanged(env):
     assert admin.getTaskResult(task_id) == [
         'org.kojitest-ca-2.0-1 previously built from %s' % urls['ca'],
         'org.kojitest-cb-2.0-1 previously built from %s' % urls['cb']]
+
+
+def test_maven_build_with_wrapper_rpms(env):
+    admin = env['admin']
+    admin.packageListAdd(env['dest_tag'], 'org.kojitest-wd', owner=env['hub'].admin_user)
+    commit = git_pom_repo(env['gitroot'], 'wd', '3.1')
+    spec_commit = git_pom_repo(env['gitroot'], 'wdspec', '0',
+                               files={'wrap.spec.tmpl': SPEC_TMPL})
+    spec_url = '%s/wdspec.git#%s' % (env['git_url'], spec_commit)
+    task_id = admin.mavenBuild('%s/wd.git#%s' % (env['git_url'], commit), env['target'],
+                               {'specfile': spec_url})
+    info = _wait_task(env, task_id, timeout=300)
+    assert info['state'] == koji.TASK_STATES['CLOSED'], _result(env, task_id)
+    methods = sorted(c['method'] for c in admin.getTaskChildren(task_id))
+    assert methods == ['buildMaven', 'tagBuild', 'wrapperRPM']
+    build = admin.getBuild('org.kojitest-wd-3.1-1', strict=True)
+    assert build['state'] == koji.BUILD_STATES['COMPLETE']
+    rpms = sorted('%(name)s-%(version)s-%(release)s.%(arch)s' % r
+                  for r in admin.listRPMs(buildID=build['id']))
+    assert rpms == ['org.kojitest-wd-wrapper-3.1-1.noarch',
+                    'org.kojitest-wd-wrapper-3.1-1.src']
+    archives = sorted(a['filename'] for a in admin.listArchives(buildID=build['id']))
+    assert archives == ['wd-3.1-scm-sources.zip', 'wd-3.1.jar', 'wd-3.1.pom']
+    logs = {(log['dir'], log['name']) for log in admin.getBuildLogs(build['id'])}
+    assert ('noarch', 'wrap.spec') in logs and ('maven', 'checkout.log') in logs
