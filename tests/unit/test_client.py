@@ -586,6 +586,75 @@ def test_gssapi_login_failure(hub, caplog):
     assert 'auth' not in session.opts
 
 
+class DroppingTLSServer(object):
+    """Completes the TLS handshake, reads the request, closes without answering."""
+
+    def __init__(self, ctx):
+        import socket
+        import threading
+        self.sock = socket.socket()
+        self.sock.bind(('127.0.0.1', 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.ctx = ctx
+        self.accepted = 0
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            try:
+                with self.ctx.wrap_socket(conn, server_side=True) as tls:
+                    tls.recv(65536)
+            except OSError:
+                pass
+
+    def close(self):
+        self.sock.close()
+
+
+def test_gssapi_login_retries_dropped_connections(tls_files, clock, caplog):
+    server = DroppingTLSServer(tls_context(tls_files))
+    try:
+        session = ClientSession('http://127.0.0.1:%d/kojihub' % server.port,
+                                {'max_retries': 3, 'retry_interval': 7,
+                                 'serverca': tls_files['server']['crt']})
+        with caplog.at_level(logging.INFO, logger='koji'):
+            with pytest.raises(GSSAPIAuthError) as exc:
+                session.gssapi_login()
+    finally:
+        server.close()
+    # every try dropped: each logged and retried, then no detail (as upstream)
+    assert str(exc.value) == 'unable to obtain a session'
+    assert caplog.text.count('(sslLogin) failed') == 3
+    assert clock.sleeps == [7, 7, 7]
+    assert not session.logged_in
+
+
+def test_gssapi_login_refused_connection_not_retried(clock, caplog):
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    session = ClientSession('http://127.0.0.1:%d/kojihub' % port,
+                            {'max_retries': 3, 'retry_interval': 7})
+    with pytest.raises(GSSAPIAuthError) as exc:
+        session.gssapi_login()
+    assert str(exc.value).startswith('unable to obtain a session (gssapi auth failed: '
+                                     'requests.exceptions.ConnectionError: ')
+    assert str(exc.value).endswith(')\nUse following documentation to debug kerberos/gssapi '
+                                   'auth issues. https://docs.pagure.org/koji/'
+                                   'kerberos_gssapi_debug/')
+    assert clock.sleeps == []
+    # the https URL is dropped again after a failed Kerberos login
+    assert session.baseurl.startswith('http://')
+
+
 # ---- module helpers ---------------------------------------------------------------------
 
 def test_is_conn_error():
