@@ -135,3 +135,20 @@ def test_errors(hub, tmp_path):
     assert res.returncode == 0
     assert '[empty] %s' % name in res.stdout
     assert existing(hub, [name]) == {name}
+
+
+def test_accepted_options(hub, world):
+    # --ignore-tags is accepted but (as upstream's) not used
+    res = run(hub, '--test', '--ignore-tags', 'base-side-*', '--debug-xmlrpc')
+    assert res.returncode == 0, res.stderr
+    assert '[empty] %s' % world['empty_old'] in res.stdout
+    # a cert that does not exist: the password login is used
+    res = run(hub, '--test', '--cert', '/nonexistent/client.crt', '--serverca', '/x.crt',
+              '--no-old', '--no-inactive')
+    assert res.returncode == 0, res.stderr
+    # a keytab alone (no principal) is no login method
+    res = run(hub, '--keytab', '/nonexistent.keytab', login=False)
+    assert res.returncode == 1
+    assert res.stderr.endswith(
+        'ERROR: unable to log in, no authentication methods available\n')
+    assert existing(hub, world.values()) == set(world.values())
