@@ -49,6 +49,16 @@ print(json.dumps(out))
 '''
 
 
+def script_runner(stack, client, request, extra=None):
+    """(interpreter, environment) for a ClientSession script: our library or upstream's."""
+    if client == 'upstream':
+        upstream = request.getfixturevalue('upstream_koji')
+        env = stack.proc_env(extra)
+        env.pop('PYTHONPATH', None)
+        return upstream.python, upstream.env(env)
+    return sys.executable, stack.proc_env(dict(extra or {}, PYTHONPATH=ROOT))
+
+
 def untimed(text):
     return re.sub(r'(?m)^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ ', '', text)
 
@@ -66,9 +76,12 @@ def keytab_for(stack, name):
     return stack_kdc(stack).keytab(name)
 
 
-def login_script(stack, principal, keytab, env=None, **opts):
-    res = stack.python(SESSION_SCRIPT, stack.login_url, stack.serverca, principal, keytab,
-                       json.dumps(opts), env=env)
+def login_script(stack, principal, keytab, env=None, client='ours', request=None, **opts):
+    python, script_env = script_runner(stack, client, request, env)
+    res = subprocess.run([python, '-c', SESSION_SCRIPT, stack.login_url, stack.serverca,
+                          principal, keytab, json.dumps(opts)], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         universal_newlines=True, timeout=120, env=script_env)
     assert res.returncode == 0, res.stderr
     return json.loads(res.stdout.splitlines()[-1])
 
@@ -130,18 +143,19 @@ def test_cli_principal_and_keytab_options(krb_stack):
     assert user['krb_principal'] == 'bob@%s' % REALM
 
 
-def test_client_session_exclusive_renewal_logout(krb_stack):
+@pytest.mark.parametrize('client', ['ours', 'upstream'])
+def test_client_session_exclusive_renewal_logout(krb_stack, client, request):
     keytab = krb_stack.path('krb5', 'kojiadmin.keytab')
     ccache = 'FILE:%s' % krb_stack.path('krb5', 'script.ccache')
     out = login_script(krb_stack, 'kojiadmin@%s' % REALM, keytab, ccache=ccache,
-                       exclusive=True)
+                       exclusive=True, client=client, request=request)
     assert out['user'] == 'kojiadmin' and out['authtype'] == GSSAPI
     assert out['exclusive'] is True
     assert out['after_logout'] is None
     assert os.path.exists(ccache[5:])
 
-    env = krb_stack.proc_env({'PYTHONPATH': ROOT})
-    proc = subprocess.Popen([sys.executable, '-c', SESSION_SCRIPT, krb_stack.login_url,
+    python, env = script_runner(krb_stack, client, request)
+    proc = subprocess.Popen([python, '-c', SESSION_SCRIPT, krb_stack.login_url,
                              krb_stack.serverca, 'kojiadmin@%s' % REALM, keytab,
                              json.dumps({'expire': True})],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,

@@ -8,10 +8,11 @@ import json
 import os
 import re
 import ssl
+import sys
 
 import pytest
 
-from tests.auth.conftest import pkilib
+from tests.auth.conftest import ROOT, pkilib
 
 SSL = 2  # koji.AUTHTYPES['SSL']
 
@@ -50,6 +51,16 @@ session.logout()
 out['after_logout'] = session.getLoggedInUser()
 print(json.dumps(out))
 '''
+
+
+def script_runner(stack, client, request, extra=None):
+    """(interpreter, environment) for a ClientSession script: our library or upstream's."""
+    if client == 'upstream':
+        upstream = request.getfixturevalue('upstream_koji')
+        env = stack.proc_env(extra)
+        env.pop('PYTHONPATH', None)
+        return upstream.python, upstream.env(env)
+    return sys.executable, stack.proc_env(dict(extra or {}, PYTHONPATH=ROOT))
 
 
 def untimed(text):
@@ -140,13 +151,12 @@ def test_client_session_login_exclusive_subsession_logout(ssl_stack):
                          (sid,)) == [(True, SSL)]
 
 
-def test_expired_session_is_renewed_with_the_certificate(ssl_stack):
+@pytest.mark.parametrize('client', ['ours', 'upstream'])
+def test_expired_session_is_renewed_with_the_certificate(ssl_stack, client, request):
     import subprocess
-    import sys
-    from tests.auth.conftest import ROOT
     cert = ssl_stack.path('pki', 'kojiadmin.pem')
-    env = ssl_stack.proc_env({'PYTHONPATH': ROOT})
-    proc = subprocess.Popen([sys.executable, '-c', SESSION_SCRIPT, ssl_stack.login_url, cert,
+    python, env = script_runner(ssl_stack, client, request)
+    proc = subprocess.Popen([python, '-c', SESSION_SCRIPT, ssl_stack.login_url, cert,
                              ssl_stack.serverca, json.dumps({'expire': True})],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
                             universal_newlines=True)
