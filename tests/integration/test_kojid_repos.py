@@ -596,3 +596,189 @@ def test_dist_repo_writes_missing_signed_copies(repo_env, gpg_key, rpm_keyring):
                         'x86_64', 'Packages', 'r', 'rp-ws-1.0-1.noarch.rpm')
     code, out = rpm_checksig(path, rpm_keyring)
     assert code == 0 and gpg_key.sigkey in out.lower(), out
+
+
+ML_SPEC = """\
+%%global debug_package %%{nil}
+%%global __os_install_post %%{nil}
+Name: %(name)s
+Version: 1.0
+Release: 1
+Summary: multilib test build
+License: MIT
+AutoReqProv: no
+Requires: %(name)s-libs
+
+%%description
+multilib test build
+
+%%package libs
+Summary: the library
+Requires: %(name)s-common
+%(lib_requires)s
+%%description libs
+library
+
+%%package devel
+Summary: headers
+Requires: %(name)s-libs = %%{version}-%%{release}
+%%description devel
+headers
+
+%%package helper
+Summary: a helper no 32-bit package needs
+%%description helper
+helper
+
+%%package common
+Summary: arch-independent data
+BuildArch: noarch
+%%description common
+data
+
+%%install
+mkdir -p %%{buildroot}%%{_libdir} %%{buildroot}/usr/include %%{buildroot}/usr/bin
+mkdir -p %%{buildroot}/usr/share/%(name)s %%{buildroot}/usr/libexec/%(name)s
+touch %%{buildroot}%%{_libdir}/lib%(name)s.so.1 %%{buildroot}/usr/include/%(name)s.h
+touch %%{buildroot}/usr/bin/%(name)s %%{buildroot}/usr/share/%(name)s/data
+touch %%{buildroot}/usr/libexec/%(name)s/helper-%%{_arch}
+
+%%files
+/usr/bin/%(name)s
+%%files libs
+%%{_libdir}/lib%(name)s.so.1
+%%files devel
+/usr/include/%(name)s.h
+%%files helper
+/usr/libexec/%(name)s/helper-%%{_arch}
+%%files common
+/usr/share/%(name)s/data
+"""
+
+ML_CONF = """\
+[runtime]
+white =
+black = rp-mltools
+
+[devel]
+white =
+black =
+"""
+
+
+def _ml_build(env, name, arches=('x86_64', 'i686'), lib_requires=''):
+    """Import one build whose binary subpackages are made for each of arches."""
+    top = os.path.join(env['base'], 'rpmbuild-%s' % name)
+    for sub in ('SPECS', 'RPMS', 'SRPMS', 'BUILD', 'tmp'):
+        os.makedirs(os.path.join(top, sub), exist_ok=True)
+    spec = os.path.join(top, 'SPECS', '%s.spec' % name)
+    with open(spec, 'w') as fo:
+        fo.write(ML_SPEC % {'name': name, 'lib_requires': lib_requires})
+    base = ['rpmbuild', '--define', '_topdir %s' % top, '--define', '_tmppath %s/tmp' % top]
+    runs = [base + ['-bs', spec]] + [base + ['-bb', '--target', arch, spec] for arch in arches]
+    for cmd in runs:
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert proc.returncode == 0, proc.stdout
+    paths = [os.path.join(top, 'SRPMS', '%s-1.0-1.src.rpm' % name)]
+    for arch in list(arches) + ['noarch']:
+        paths += sorted(glob.glob(os.path.join(top, 'RPMS', arch, '*.rpm')))
+    admin = env['admin']
+    for path in paths:
+        serverdir = unique_path('repo-import')
+        admin.uploadWrapper(path, serverdir)
+        admin.importRPM(serverdir, os.path.basename(path))
+    return '%s-1.0-1' % name
+
+
+def _ml_tag(env, name, builds):
+    admin = env['admin']
+    admin.createTag(name, arches='x86_64 i686')
+    for nvr in builds:
+        admin.packageListAdd(name, koji.parse_NVR(nvr)['name'], owner=env['hub'].admin_user)
+        admin.tagBuildBypass(name, nvr)
+
+
+def _dist_files(env, tag, repo_id, arch):
+    archdir = os.path.join(env['hub'].topdir, 'repos-dist', tag, str(repo_id), arch)
+    root = ET.parse(os.path.join(archdir, 'repodata', 'repomd.xml')).getroot()
+    href = [d.find(REPOMD + 'location').get('href') for d in root.findall(REPOMD + 'data')
+            if d.get('type') == 'primary'][0]
+    with gzip.open(os.path.join(archdir, href)) as fo:
+        primary = ET.parse(fo).getroot()
+    return sorted(os.path.basename(pkg.find(COMMON + 'location').get('href'))
+                  for pkg in primary.findall(COMMON + 'package'))
+
+
+@pytest.fixture(scope='module')
+def ml_tag(repo_env):
+    """rp-ml: rp-mlapp needs (in its libs) rp-mldep, which the devel method does not pick."""
+    _ml_build(repo_env, 'rp-mldep')
+    app = _ml_build(repo_env, 'rp-mlapp', lib_requires='Requires: rp-mldep-helper')
+    _ml_tag(repo_env, 'rp-ml', [app, 'rp-mldep-1.0-1'])
+    return 'rp-ml'
+
+
+def test_dist_repo_multilib_cli(repo_env, ml_tag, cli, tmp_path):
+    """koji dist-repo --multilib: the config is uploaded, the x86_64 repo gets the i686
+    libs and devel packages the devel method picks, with their 32-bit dependencies."""
+    conf = tmp_path / 'multilib.conf'
+    conf.write_text(ML_CONF)
+    res = cli('dist-repo', '--multilib', str(conf), '--arch', 'x86_64', '--arch', 'i686',
+              '--allow-missing-signatures', ml_tag)
+    assert res.returncode == 0, res.stdout + res.stderr + repo_env['builder'].read_log()
+    assert res.stdout.endswith('Creating dist repo for tag rp-ml\n'), res.stdout
+    admin = repo_env['admin']
+    task = admin.listTasks(opts={'method': 'distRepo', 'decode': True},
+                           queryOpts={'order': '-id', 'limit': 1})[0]
+    # (a client in the background does not watch the task)
+    info = _wait_task(repo_env, task['id'])
+    assert koji.TASK_STATES[info['state']] == 'CLOSED', repo_env['builder'].read_log()
+    opts = task['request'][3]
+    assert opts['multilib'].startswith('cli-dist-repo/')
+    with open(os.path.join(repo_env['hub'].topdir, 'work', opts['multilib'])) as fo:
+        assert fo.read() == ML_CONF
+    repo_id = int(admin.getTaskResult(task['id']).split('#')[1].split()[0])
+    common = ['rp-mlapp-common-1.0-1.noarch.rpm', 'rp-mldep-common-1.0-1.noarch.rpm']
+    x86 = ['rp-mlapp-%s1.0-1.x86_64.rpm' % sub for sub in ('', 'devel-', 'helper-', 'libs-')]
+    x86 += ['rp-mldep-%s1.0-1.x86_64.rpm' % sub for sub in ('', 'devel-', 'helper-', 'libs-')]
+    # devel picks -libs (a library) and -devel of both builds; rp-mlapp-libs.i686 needs
+    # rp-mldep-helper.i686 and the noarch -common packages (already in the repo)
+    i686 = ['rp-mlapp-devel-1.0-1.i686.rpm', 'rp-mlapp-libs-1.0-1.i686.rpm',
+            'rp-mldep-devel-1.0-1.i686.rpm', 'rp-mldep-helper-1.0-1.i686.rpm',
+            'rp-mldep-libs-1.0-1.i686.rpm']
+    assert _dist_files(repo_env, ml_tag, repo_id, 'x86_64') == sorted(common + x86 + i686)
+    # the 32-bit repo has every i686 and noarch package, and nothing else
+    assert _dist_files(repo_env, ml_tag, repo_id, 'i386') == sorted(
+        common + [fn.replace('x86_64', 'i686') for fn in x86])
+    archdir = os.path.join(repo_env['hub'].topdir, 'repos-dist', ml_tag, str(repo_id),
+                           'x86_64')
+    kojipkgs = koji.load_json(os.path.join(archdir, 'kojipkgs'))
+    assert sorted(fn for fn in kojipkgs if kojipkgs[fn].get('_multilib')) == i686
+    assert os.path.isfile(os.path.join(archdir, 'Packages', 'r', i686[0]))
+    children = {c['label']: c['id'] for c in admin.getTaskChildren(task['id'])}
+    dnfconf = admin.downloadTaskOutput(children['x86_64'], 'dnf.conf-koji-x86_64').decode()
+    assert 'baseurl=file://%s' % os.path.join(os.path.dirname(archdir), 'i386') in dnfconf
+
+
+def test_dist_repo_multilib_missing_32bit(repo_env, tmp_path):
+    """A selected package without a 32-bit build fails the arch, listed in
+    missing_multilib.log."""
+    admin = repo_env['admin']
+    nvr = _ml_build(repo_env, 'rp-ml64', arches=('x86_64',))
+    _ml_tag(repo_env, 'rp-ml-miss', [nvr])
+    serverdir = unique_path('cli-dist-repo')
+    conf = tmp_path / 'multilib.conf'
+    conf.write_text(ML_CONF)
+    admin.uploadWrapper(str(conf), serverdir)
+    opts = dict(DIST_OPTS, arch=['x86_64', 'i686'], allow_missing_signatures=True,
+                multilib='%s/multilib.conf' % serverdir)
+    task_id = admin.distRepo('rp-ml-miss', [], **opts)
+    assert koji.TASK_STATES[_wait_task(repo_env, task_id)['state']] == 'FAILED'
+    children = {c['label']: c['id'] for c in admin.getTaskChildren(task_id)}
+    with pytest.raises(koji.GenericError, match='multilib packages missing'):
+        admin.getTaskResult(children['x86_64'])
+    log = admin.downloadTaskOutput(children['x86_64'], 'missing_multilib.log').decode()
+    lines = log.splitlines()
+    assert lines[0] == 'The following multilib files were missing:'
+    assert sorted(os.path.basename(line) for line in lines[1:]) == [
+        'rp-ml64-devel-1.0-1.i686.rpm', 'rp-ml64-libs-1.0-1.i686.rpm']
