@@ -56,6 +56,10 @@ def _image_results(results, keys=('arch', 'files', 'rpmlist')):
         for key in keys:
             if key not in sub:
                 raise koji.ParameterError('Missing %s in image results' % key)
+        for key in ('files', 'logs', 'rpmlist'):
+            check_type(sub.get(key, []), list)
+        for entry in sub.get('rpmlist', []):
+            check_type(entry, dict)
         subs.append(sub)
     return subs
 

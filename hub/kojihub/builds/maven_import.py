@@ -129,16 +129,22 @@ def _import_maven_files(binfo, maven_info, maven_results, moves):
                                     buildroot_id=buildroot_id)
 
 
+def _check_results(results, what):
+    check_type(results, dict, what)
+    for key in ('task_id', 'files', 'logs'):
+        if key not in results:
+            raise koji.ParameterError('Missing %s in %s' % (key, what))
+    check_type(results['files'], dict, what)
+    check_type(results['logs'], list, what)
+
+
 def host_complete_maven_build(task_id, build_id, maven_results, rpm_results):
     """host.completeMavenBuild: import the maven output, logs and wrapper rpms; COMPLETE."""
     from ..notifications.notify import build_notification
     from .build_import import ensure_volume_symlink
     require_opt('EnableMaven', MAVEN_OFF)
     host_task(task_id)
-    check_type(maven_results, dict, 'maven_results')
-    for key in ('task_id', 'files', 'logs'):
-        if key not in maven_results:
-            raise koji.ParameterError('Missing %s in maven_results' % key)
+    _check_results(maven_results, 'maven_results')
     binfo = get_build(build_id, strict=True)
     maven_info = get_maven_build(build_id, strict=True)
     old_volume = binfo['volume_id']
@@ -183,11 +189,12 @@ def host_move_maven_build_to_scratch(task_id, results, rpm_results):
     """host.moveMavenBuildToScratch: keep a scratch maven build under scratch/<owner>."""
     require_opt('EnableMaven', MAVEN_OFF)
     task = host_task(task_id)
-    check_type(results, dict)
+    _check_results(results, 'results')
     destdir = scratch_dir(task)
     pairs = []
     entries = list(results['files'].items()) + [('', results['logs'])]
     for reldir, names in entries:
+        check_type(names, list)
         for name in names:
             relpath = safe_join(reldir, name) if reldir else name
             pairs.append((task_file(results['task_id'], relpath), safe_join(destdir, relpath)))

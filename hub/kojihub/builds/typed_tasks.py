@@ -49,6 +49,7 @@ def wrapper_rpm(build, url, target, priority=None, channel='maven', opts=None):
     create_build); the task gets the resolved target and build records."""
     context.session.assertLogin()
     require_maven()
+    _check(opts or {}, dict)
     opts = dict(opts or {})
     _check(url, str)
     build = get_build(build, strict=True)
