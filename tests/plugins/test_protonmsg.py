@@ -2,9 +2,13 @@
 the proton_queue table while the broker is unreachable and its drain afterwards,
 test_mode."""
 import json
+import os
+import shutil
 
 import psycopg2
 import pytest
+
+import koji
 
 from tests.plugins.broker import Collector, Relay
 
@@ -170,6 +174,36 @@ def test_task_message(hub, bus):
                      'method': 'sleep', 'attribute': 'state', 'old': 'FREE',
                      'new': 'CANCELED'}
     assert body['info']['id'] == task_id and body['new'] == 'CANCELED'
+
+
+def test_import_and_sign_messages(hub, bus, rpm_builds, signed_rpms):
+    admin = hub.admin
+    build = rpm_builds.noarch
+    updir = os.path.join(hub.topdir, 'work', 'pm-import')
+    os.makedirs(updir)
+    for path in build.paths:
+        shutil.copy(path, updir)
+    hub.runas.chown_tree(updir)
+    bus.wait(0)
+    admin.importRPM('pm-import', os.path.basename(build.srpm))
+    props, body = one(bus, 'import.rpm')
+    assert props == {'type': 'Import', 'importType': 'rpm', 'name': build.name,
+                     'version': build.version, 'release': build.release}
+    assert body['type'] == 'rpm' and body['rpm']['arch'] == 'src'
+    assert body['build']['name'] == build.name
+    rpm_path = build.rpms[0]
+    rpminfo = admin.importRPM('pm-import', os.path.basename(rpm_path))
+    props, body = one(bus, 'import.rpm')
+    assert body['rpm']['id'] == rpminfo['id']
+    signed = [p for p in signed_rpms.noarch.rpms
+              if os.path.basename(p) == os.path.basename(rpm_path)][0]
+    admin.addRPMSig(rpminfo['id'], koji.util.base64encode(koji.rip_rpm_sighdr(signed)))
+    props, body = one(bus, 'sign.rpm')
+    assert props == {'type': 'RPMSign', 'sigkey': signed_rpms.sigkey, 'name': build.name,
+                     'version': build.version, 'release': build.release,
+                     'rpm_name': build.name, 'rpm_version': build.version,
+                     'rpm_release': build.release, 'rpm_arch': 'noarch'}
+    assert sorted(body) == ['build', 'rpm', 'sighash', 'sigkey']
 
 
 def test_queue_while_broker_unreachable(hub, bus, relay):
