@@ -1,1 +1,1 @@
-"""Parts of util/koji-dev that live in modules of their own (the demo's build set-up)."""
+"""Parts of util/koji-dev that live in modules of their own (demo builds, auth set-ups)."""
