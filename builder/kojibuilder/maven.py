@@ -186,6 +186,7 @@ class BuildMavenTask(BaseBuildTask):
         packages = self.opts.get('packages')
         if packages:
             broot.install(packages)
+            broot.markBuilding()
         return broot
 
     def handler(self, url, build_tag, opts=None):
