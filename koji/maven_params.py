@@ -124,13 +124,23 @@ def parse_maven_param(confs, chain=False, scratch=False, section=None):
     return builds
 
 
+def _has_order(depmap):
+    """Whether the packages can be built in some order (koji.util.tsort succeeds);
+    koji.util re-exports this module, so it cannot import tsort from there."""
+    remaining = {name: set(deps) for name, deps in depmap.items()}
+    while remaining:
+        ready = {name for name, deps in remaining.items() if not deps}
+        if not ready:
+            return False
+        remaining = {name: deps - ready for name, deps in remaining.items()
+                     if name not in ready}
+    return True
+
+
 def parse_maven_chain(confs, scratch=False):
     """Chain config: every package's params; their buildrequires must allow an order."""
-    from koji.util import tsort
     builds = parse_maven_params(confs, chain=True, scratch=scratch)
     depmap = {name: set(params.get('buildrequires', [])) for name, params in builds.items()}
-    try:
-        tsort(depmap)
-    except ValueError:
+    if not _has_order(depmap):
         raise ValueError('No possible build order, missing/circular dependencies')
     return builds
