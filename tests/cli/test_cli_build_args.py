@@ -6,12 +6,15 @@ that really run are in test_cli_build.py.
 """
 import json
 import os
+import re
 import subprocess
+import sys
 
 import pytest
 
 import koji
-from tests.fixtures.cli import uniq
+from tests.fixtures.cli import KOJI, uniq
+from tests.fixtures.terminal import Terminal
 
 HELLO_SPEC = """\
 Name: %s
@@ -229,3 +232,49 @@ def test_promote_build_errors(cli, hub, hub_server):
     hub_server.set_password(user, 'pw')
     usage_error(cli('promote-build', '--force', '%s-1-1' % pkg, user=user, password='pw'),
                 '--force requires admin privilege')
+
+
+# -- in the foreground of a terminal ---------------------------------------------------------
+
+# the bar when the upload starts, then at its end (with the average speed)
+FIRST_FRAME = '[%s]  00%% 00:00:00     0.00 B        - B/sec' % (' ' * 36)
+LAST_FRAME = re.compile(r'^\[={36}\] 100% 00:00:\d\d   [\d.]+ KiB +[\d.]+ [KMG]?i?B/sec$')
+
+
+def _in_terminal(hub_server, tmp_path, *args):
+    argv = [sys.executable, KOJI, '-c', hub_server.config_file, '-p', hub_server.profile,
+            '--user', hub_server.admin_user, '--password', hub_server.admin_password]
+    return Terminal(argv + list(args), env=dict(os.environ, HOME=str(tmp_path)))
+
+
+def test_upload_progress_bar_in_a_terminal(hub, hub_server, target, srpm, tmp_path):
+    term = _in_terminal(hub_server, tmp_path, 'build', '--nowait', target['target'], srpm)
+    rc, out, err = term.finish()
+    assert rc == 0 and err == '', (out, err)
+    head, bar, tail = out.split('\n', 2)
+    assert head == 'Uploading srpm: %s' % srpm
+    # each frame of the bar ends with \r; the blank line after the last one ends it
+    frames = bar.split('\r')
+    assert frames[0] == FIRST_FRAME and frames[-1] == '', repr(bar)
+    assert LAST_FRAME.match(frames[-2]), repr(bar)
+    task_id = _task_id(tail)
+    assert tail.startswith('Created task: %d\n' % task_id)
+    hub.cancelTask(task_id)
+    # --noprogress: no bar, the blank line stays
+    term = _in_terminal(hub_server, tmp_path, 'build', '--nowait', '--noprogress',
+                        target['target'], srpm)
+    rc, out, err = term.finish()
+    assert rc == 0 and out.startswith('Uploading srpm: %s\n\nCreated task: ' % srpm), out
+    hub.cancelTask(_task_id(out))
+
+
+def test_foreground_client_watches_by_default(hub, hub_server, target, tmp_path):
+    term = _in_terminal(hub_server, tmp_path, 'build', target['target'],
+                        'git://scm.example.com/ba.git#4')
+    out = term.read_until('Watching tasks')
+    task_id = _task_id(out.replace('\r\n', '\n'))
+    hub.cancelTask(task_id)
+    rc, out, err = term.finish()
+    assert rc == 1, out
+    label = '%d build (%s, /ba.git:4)' % (task_id, target['target'])
+    assert out.endswith('\n%s was canceled\n' % label), out
