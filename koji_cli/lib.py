@@ -4,6 +4,7 @@ Plugins import these names from ``koji_cli.lib``, so the names and call signatur
 follow the upstream client.
 """
 import hashlib
+import json
 import optparse
 import os
 import random
@@ -451,6 +452,64 @@ def download_archive(build, archive, topurl, quiet=False, noprogress=False, num=
         error("Downloaded archive %s doesn't match checksum, deleting" % path)
 
 
-# the watchers are public API of this module (scripts import watch_tasks from here)
+# -- other names CLI plugins and scripts import from here ----------------------------------
+
+OptionParser = optparse.OptionParser
+_check_time_option = _check_time
+
+
+def print_task_headers():
+    """Column headers of the task lines print_task writes."""
+    print("ID       Pri  Owner                State    Arch       Name")
+
+
+def print_task(task, depth=0):
+    """One task line; children (depth > 0) get a ``+`` under their parent."""
+    row = dict(task, state=koji.TASK_STATES.get(task['state'], 'BADSTATE'))
+    indent = "  " * (depth - 1) + " +" if depth else ''
+    print("%(id)-8s %(priority)-4s %(owner_name)-20s %(state)-8s %(arch)-10s " % row
+          + indent + koji.taskLabel(row))
+
+
+def print_task_recurse(task, depth=0):
+    """A task line, then its ``children`` (nested task dicts) below it."""
+    print_task(task, depth)
+    for child in task.get('children', ()):
+        print_task_recurse(child, depth + 1)
+
+
+def format_inheritance_flags(parent):
+    """The M/F/I/N column of an inheritance link, a dot for each flag not set."""
+    flags = (('M', parent['maxdepth'] is not None), ('F', parent['pkg_filter']),
+             ('I', parent['intransitive']), ('N', parent['noconfig']))
+    return ''.join(code if isset else '.' for code, isset in flags)
+
+
+def truncate_string(s, length=47):
+    """s on one line, cut to length with ``...`` appended when longer; '' for nothing."""
+    if not s:
+        return ''
+    s = s.replace('\n', ' ')
+    return s[:length] + '...' if len(s) > length else s
+
+
+class DatetimeJSONEncoder(json.JSONEncoder):
+    """JSON output of hub results: DateTime values as their string."""
+
+    def default(self, o):
+        if isinstance(o, koji.xmlrpcplus.DateTime):
+            return str(o)
+        return json.JSONEncoder.default(self, o)
+
+
+def _list_tasks(options, session):
+    """The task selection of list-tasks (kept in its command module)."""
+    from koji_cli.commands.tasks import _list_tasks as list_tasks
+    return list_tasks(options, session)
+
+
+# the watchers and the pre-1.35 repo wait live in modules of their own
+from koji_cli.repowait import wait_repo  # noqa: E402,F401
 from koji_cli.watch import (  # noqa: E402,F401
     TaskWatcher, display_task_results, display_tasklist_status, watch_logs, watch_tasks)
+from koji_cli.watch import _write_bytes as bytes_to_stdout  # noqa: E402,F401
