@@ -19,7 +19,9 @@ TASK_LINE = re.compile(r'(Created task: |taskID=)\d+')
 
 @pytest.fixture(scope='module')
 def world(hub_server, hub, tmp_path_factory):
-    hub_server.restart({'EnableMaven': True, 'EnableWin': True})
+    hub_server.restart({'EnableMaven': True, 'EnableWin': True,
+                        'policy': {'vm': 'vm_name win* :: allow\n'
+                                         'all :: deny only windows VMs here'}})
     hub.logout()
     hub.login()
     name = uniq('ii')
@@ -79,6 +81,7 @@ def _errors(world):
         ('win-build', t, 'git://x#1'),
         ('win-build', 'nosuch-target', 'git://x#1', 'vm'),
         ('win-build', '--cpus', 'many', t, 'git://x#1', 'vm'),
+        ('win-build', t, 'git://x#1', 'linuxvm'),
         ('spin-livecd', 'a', '1', t, 'x86_64'),
         ('spin-livecd', '--volid', 'V' * 33, 'a', '1', t, 'x86_64', 'k.ks'),
         ('spin-livecd', '--ksurl', 'git://k#1', 'a', '1', 'nosuch-target', 'x86_64', 'k.ks'),
@@ -188,3 +191,10 @@ def test_help_listing_lines_match(clients):
                 if line.split() and line.split()[0] in COMMANDS]
     assert len(mine(theirs.stdout)) == len(COMMANDS)
     assert mine(ours.stdout) == mine(theirs.stdout), show(theirs, ours)
+
+
+def test_vm_policy_denial(clients, world):
+    theirs = clients.theirs('win-build', world['target'], 'git://x#1', 'linuxvm')
+    ours = clients.ours('win-build', world['target'], 'git://x#1', 'linuxvm')
+    assert 'only windows VMs here' in ours.stderr and ours.returncode == 1, show(theirs, ours)
+    assert norm(ours) == norm(theirs), show(theirs, ours)
