@@ -151,10 +151,8 @@ class Auth:
             lines += ['DNUsernameComponent = CN',
                       'ProxyDNs = %s' % pkilib.client_dn(WEB_USER)]
         elif self.mode == 'kerberos':
-            keytab = self.kdc.path('HTTP_%s.keytab' % HOST_NAME)
-            lines += ['AuthPrincipal = HTTP/%s@%s' % (HOST_NAME, REALM),
-                      'AuthKeytab = %s' % keytab,
-                      'ProxyPrincipals = %s@%s' % (WEB_USER, REALM),
+            # httpd's mod_auth_gssapi holds the HTTP/ keytab; the hub only maps principals
+            lines += ['ProxyPrincipals = %s@%s' % (WEB_USER, REALM),
                       'HostPrincipalFormat = compile/%%s@%s' % REALM,
                       'AllowedKrbRealms = %s' % REALM]
         return lines
@@ -274,7 +272,7 @@ class Auth:
             if self.mode != 'ssl':
                 raise self.kd.DevError('--revoke needs a stack in ssl mode')
             self.pki.revoke(name)
-            self.kd.Hub(self.stack).graceful()
+            self.kd.Hub(self.stack).reload()
             return ['revoked the certificate of %s' % name]
         session = self.kd.Kojid(self.stack)._admin_session()
         try:
