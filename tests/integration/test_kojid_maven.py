@@ -216,3 +216,25 @@ def test_maven_build_with_wrapper_rpms(env):
     assert archives == ['wd-3.1-scm-sources.zip', 'wd-3.1.jar', 'wd-3.1.pom']
     logs = {(log['dir'], log['name']) for log in admin.getBuildLogs(build['id'])}
     assert ('noarch', 'wrap.spec') in logs and ('maven', 'checkout.log') in logs
+
+
+def test_cli_maven_build_waits_for_the_builder(env, tmp_path):
+    """`koji maven-build --scratch` (our CLI, a process of its own) watches to the end."""
+    from tests.fixtures.cli import our_cli
+    hub = env['hub']
+    commit = git_pom_repo(env['gitroot'], 'clim', '5')
+    url = '%s/clim.git#%s' % (env['git_url'], commit)
+    cmd = ['-c', hub.config_file, '-p', hub.profile, '--user', hub.admin_user,
+           '--password', hub.admin_password, 'maven-build', '--wait', '--scratch',
+           env['target'], url]
+    res = our_cli().run(cmd, env=dict(os.environ, HOME=str(tmp_path)), cwd='/', timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    lines = res.stdout.splitlines()
+    task_id = int(lines[0].split(': ')[1])
+    assert lines[1].startswith('Task info: ')
+    assert lines[2] == 'Watching tasks (this may be safely interrupted)...'
+    # the label shows the source as koji.taskLabel shortens it
+    last = res.stdout.rstrip().splitlines()[-1]
+    assert last.startswith('%d maven (%s, ' % (task_id, env['target'])), res.stdout
+    assert last.endswith('clim.git:%s) completed successfully' % commit), res.stdout
+    assert '  0 free  0 open  2 done  0 failed' in lines, res.stdout
