@@ -24,7 +24,8 @@ opts = json.loads(sys.argv[4]) if len(sys.argv) > 4 else {}
 session = koji.ClientSession(url, {'max_retries': 1, 'retry_interval': 0})
 out = {}
 try:
-    session.ssl_login(cert, None, ca, proxyuser=opts.get('proxyuser'))
+    session.ssl_login(cert, None, ca, proxyuser=opts.get('proxyuser'),
+                      proxyauthtype=opts.get('proxyauthtype'))
 except koji.GenericError as exc:
     out['error'] = '%s: %s' % (type(exc).__name__, exc)
     print(json.dumps(out))
@@ -206,6 +207,34 @@ def test_proxy_login_from_proxy_dn(ssl_stack):
     res = ssl_stack.cli('--cert', web, '--runas', 'dave', 'hello')
     assert res.returncode == 0, res.stderr
     assert 'dave!' in res.stdout.splitlines()[0]
+
+
+def test_proxy_auth_type_needs_allow_option(ssl_stack):
+    ssl_stack.add_user('fay')
+    web = ssl_stack.path('pki', 'kojiweb.pem')
+    count = ssl_stack.session_count()
+    out = login_script(ssl_stack, web, proxyuser='fay', proxyauthtype=3)
+    assert out['error'] == ('AuthError: unable to obtain a session (ssl auth failed: '
+                            'koji.AuthError: Proxy must use same auth mechanism as hub '
+                            '(behaviour can be overriden via AllowProxyAuthType hub '
+                            'option)\n)')
+    assert ssl_stack.session_count() == count
+    with ssl_stack.hub_setting('AllowProxyAuthType', 'True'):
+        # the web UI logged in with its certificate, for a user who came with Kerberos
+        out = login_script(ssl_stack, web, proxyuser='fay', proxyauthtype=3)
+        assert out['user'] == 'fay' and out['authtype'] == 3
+        out = login_script(ssl_stack, web, proxyuser='fay', proxyauthtype=0)
+        assert out['error'].endswith('koji.AuthError: Proxied authtype 0 is not valid for '
+                                     'sslLogin\n)')
+
+
+def test_dn_username_component(ssl_stack):
+    cert = issue(ssl_stack, 'by-org', 'someone', org='team-x')
+    with ssl_stack.hub_setting('DNUsernameComponent', 'O'):
+        out = login_script(ssl_stack, cert)
+    # the user is named after the O component, not the CN
+    assert out['user'] == 'team-x'
+    assert ssl_stack.sql("SELECT count(*) FROM users WHERE name = 'someone'") == [(0,)]
 
 
 def test_proxy_login_from_other_dn_refused(ssl_stack, upstream_koji):

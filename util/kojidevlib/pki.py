@@ -123,7 +123,7 @@ class PKI:
         openssl('ca', '-batch', '-config', self.path('ca.cnf'), '-gencrl', '-out', self.crl)
 
     def issue(self, name, cn=None, server=False, startdate=None, enddate=None,
-              reissue=False):
+              reissue=False, org=ORG):
         """Make <name>.crt/.key/.pem signed by the CA (CN = cn or name); return the pem.
 
         startdate / enddate are openssl's YYMMDDHHMMSSZ strings, for odd validity windows.
@@ -136,7 +136,7 @@ class PKI:
         old = os.umask(0o077)
         try:
             openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr,
-                    '-subj', subject(cn or name))
+                    '-subj', subject(cn or name, org))
         finally:
             os.umask(old)
         cmd = ['ca', '-batch', '-notext', '-config', self.path('ca.cnf'), '-in', csr,
