@@ -135,7 +135,7 @@ def _describe(name, plugin, tracker, exports):
     callbacks = sorted({cbtype for value in vars(plugin).values()
                         if callable(value) and not isinstance(value, type)
                         for cbtype in (getattr(value, 'callbacks', None) or ())})
-    info = dict(tracker.sources.get(name, {}))
+    info = dict(getattr(tracker, 'sources', {}).get(name, {}))
     info.update(name=name, exports=sorted(exports), callbacks=callbacks,
                 validates_config=hasattr(plugin, 'validate_config'),
                 metadata=plugin_metadata(name, plugin))
