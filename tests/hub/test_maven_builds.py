@@ -400,3 +400,17 @@ def test_move_win_build_to_scratch_and_switch(world):
     dest = os.path.join(koji.pathinfo.scratch(), 'tadmin', 'task_%s' % task_id)
     assert os.path.isfile(os.path.join(dest, 'out', 'tool.exe'))
     assert os.path.isfile(os.path.join(dest, 'build.log'))
+
+
+def test_result_paths_stay_in_the_task_dir(world):
+    task_id = world.task('mavenBuild', ['git://example.com/demo#1', 'mv', {'scratch': True}])
+    other = world.task('mavenBuild', ['git://example.com/demo#2', 'mv', {'scratch': True}])
+    secret = world.write(other, 'secret.log', 'other task')
+    # a link in the task dir to a sibling task's dir does not make its files ours
+    os.makedirs(koji.pathinfo.task(task_id), exist_ok=True)
+    os.symlink(os.path.dirname(secret), os.path.join(koji.pathinfo.task(task_id), 'peek'))
+    results = {'task_id': task_id, 'files': {}, 'logs': ['peek/secret.log']}
+    msg = world.fails('b1', koji.GenericError, host.moveMavenBuildToScratch, task_id,
+                      results, None)
+    assert msg == 'Invalid path: peek/secret.log'
+    assert os.path.isfile(secret) and not os.path.islink(secret)

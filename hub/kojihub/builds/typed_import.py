@@ -46,7 +46,8 @@ def task_file(task_id, relpath):
     taskdir = koji.pathinfo.task(task_id)
     path = safe_join(taskdir, relpath)
     real_task = os.path.realpath(taskdir)
-    if not os.path.realpath(os.path.dirname(path)).startswith(real_task):
+    real_dir = os.path.realpath(os.path.dirname(path))
+    if real_dir != real_task and not real_dir.startswith(real_task + '/'):
         raise koji.GenericError('Invalid path: %s' % relpath)
     if not os.path.lexists(path):
         raise koji.GenericError('No such file: %s' % path)
