@@ -238,3 +238,28 @@ def test_cli_maven_build_waits_for_the_builder(env, tmp_path):
     assert last.startswith('%d maven (%s, ' % (task_id, env['target'])), res.stdout
     assert last.endswith('clim.git:%s) completed successfully' % commit), res.stdout
     assert '  0 free  0 open  2 done  0 failed' in lines, res.stdout
+
+
+def test_chain_maven_with_a_wrapper_build(env):
+    admin = env['admin']
+    for pkg in ('org.kojitest-cc', 'org.kojitest-cc-wrapper'):
+        admin.packageListAdd(env['dest_tag'], pkg, owner=env['hub'].admin_user)
+    commit = git_pom_repo(env['gitroot'], 'cc', '7')
+    spec_commit = git_pom_repo(env['gitroot'], 'ccspec', '0',
+                               files={'wrap.spec.tmpl': SPEC_TMPL})
+    spec_url = '%s/ccspec.git#%s' % (env['git_url'], spec_commit)
+    builds = {'org.kojitest-cc': {'scmurl': '%s/cc.git#%s' % (env['git_url'], commit)},
+              'org.kojitest-cc-wrapper': {'type': 'wrapper', 'scmurl': spec_url,
+                                          'buildrequires': ['org.kojitest-cc'],
+                                          'create_build': True}}
+    task_id = admin.chainMaven(builds, env['target'])
+    info = _wait_task(env, task_id, timeout=300)
+    assert info['state'] == koji.TASK_STATES['CLOSED'], _result(env, task_id)
+    assert admin.getTaskResult(task_id)[1] == \
+        'org.kojitest-cc-wrapper-7-1 built from %s' % spec_url
+    wrapper = admin.getBuild('org.kojitest-cc-wrapper-7-1', strict=True)
+    assert wrapper['state'] == koji.BUILD_STATES['COMPLETE']
+    assert sorted(r['arch'] for r in admin.listRPMs(buildID=wrapper['id'])) == \
+        ['noarch', 'src']
+    tagged = {b['nvr'] for b in admin.listTagged(env['dest_tag'])}
+    assert {'org.kojitest-cc-7-1', 'org.kojitest-cc-wrapper-7-1'} <= tagged
