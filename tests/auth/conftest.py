@@ -10,6 +10,7 @@ import contextlib
 import os
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -52,8 +53,12 @@ class DevStack:
         return os.path.join(self.dir, *parts)
 
     def up(self):
+        # an explicit free port: koji-dev's default (8080 when free) races other stacks
+        with socket.socket() as sock:
+            sock.bind(('127.0.0.1', 0))
+            port = sock.getsockname()[1]
         res = koji_dev('up', '--dir', self.dir, '--auth', self.mode, '--dsn', self.server_dsn,
-                       '--dbname', self.dbname, '--quiet')
+                       '--dbname', self.dbname, '--port', str(port), '--quiet')
         assert res.returncode == 0, res.stderr
         self.read_env()
 
