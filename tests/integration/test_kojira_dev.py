@@ -2,6 +2,7 @@
 hub, kojira is shown by `status`, and `down` stops it."""
 import json
 import os
+import re
 import shutil
 
 import pytest
@@ -36,11 +37,16 @@ def test_dev_stack_regenerates_repos(stacks, server_dsn):  # noqa: F811
     assert koji_cli(env, 'add-tag', '--arches', 'x86_64', 'dev-build').returncode == 0
     res = koji_cli(env, 'regen-repo', '--wait', 'dev-build')
     assert res.returncode == 0, res.stdout + res.stderr
-    assert res.stdout.startswith('Got repo 1\n')
-    res = koji_cli(env, 'repoinfo', '1', auth=False)
-    assert 'State: READY\n' in res.stdout
+    # the stack may have made repos of its own (the demo's tags) before this one
+    found = re.match(r'Got repo (\d+)\n', res.stdout)
+    assert found, res.stdout
+    repo_id = found.group(1)
+    res = koji_cli(env, 'repoinfo', repo_id, auth=False)
+    assert 'State: READY\n' in res.stdout and 'Tag name: dev-build\n' in res.stdout
     # the request's newRepo task belonged to kojira, the hub's RepoQueueUser
-    task = json.loads(koji_cli(env, 'call', '--json-output', 'getTaskInfo', '1').stdout)
+    repo = json.loads(koji_cli(env, 'call', '--json-output', 'repoInfo', repo_id).stdout)
+    task = json.loads(koji_cli(env, 'call', '--json-output', 'getTaskInfo',
+                               str(repo['task_id'])).stdout)
     owner = json.loads(koji_cli(env, 'call', '--json-output', 'getUser', 'kojira').stdout)
     assert (task['method'], task['owner']) == ('newRepo', owner['id'])
 
