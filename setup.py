@@ -34,12 +34,12 @@ setup(
     python_requires='>=3.9',
     packages=['koji', 'koji_cli', 'koji_cli.commands', 'koji_cli_plugins', 'kojihub',
               'kojibuilder', 'kojiralib', 'kojimaint', 'kojimaint.gc', 'kojimaint.shadow',
-              'kojiweb'] + [
+              'kojiweb', 'kojidevlib'] + [
         'kojihub.' + sub for sub in ('core', 'api', 'users', 'tags', 'builds', 'tasks',
                                      'hosts', 'repos', 'notifications', 'cg')],
     package_dir={'koji_cli_plugins': 'plugins/cli', 'kojihub': 'hub/kojihub',
                  'kojibuilder': 'builder/kojibuilder', 'kojiralib': 'util/kojiralib',
-                 'kojimaint': 'util/kojimaint',
+                 'kojimaint': 'util/kojimaint', 'kojidevlib': 'util/kojidevlib',
                  'kojiweb': 'www/lib/kojiweb'},
     scripts=['cli/koji', 'builder/kojid', 'util/kojira', 'util/koji-dev', 'util/koji-gc',
              'util/koji-shadow', 'util/koji-sweep-db', 'util/koji-sidetag-cleanup'],
