@@ -6,15 +6,7 @@ import pytest
 
 import koji
 from tests.cli.rpmkit import build_kit
-from tests.integration.test_tasks_http import client, make_builder
-
-
-@pytest.fixture(scope='module')
-def admin(hub_server):
-    session = client(hub_server, hub_server.admin_user, hub_server.admin_password)
-    session.login()
-    yield session
-    session.logout()
+from tests.fixtures.sessions import make_builder
 
 
 @pytest.fixture(scope='module')

@@ -8,15 +8,7 @@ import pytest
 import koji
 import koji.daemon
 from koji import xmlrpcplus
-from tests.integration.test_tasks_http import client, db_exec, make_builder
-
-
-@pytest.fixture(scope='module')
-def admin(hub_server):
-    session = client(hub_server, hub_server.admin_user, hub_server.admin_password)
-    session.login()
-    yield session
-    session.logout()
+from tests.fixtures.sessions import db_exec, make_builder
 
 
 @pytest.fixture(scope='module')

@@ -13,7 +13,7 @@ import threading
 import pytest
 
 import koji
-from tests.integration.test_tasks_http import client, db_exec
+from tests.fixtures.sessions import db_exec
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KOJI_GC = os.path.join(ROOT, 'util', 'koji-gc')
@@ -27,14 +27,6 @@ HELP_OPTIONS = (
     '--unprotected-keys', '--tag-filter', '--tag', '--ignore-tags', '--pkg-filter', '--pkg',
     '--package', '--bypass-locks', '--purge', '--trashcan-tag', '--weburl', '--server',
     '--lock-file', '--exit-on-lock', '--ccache')
-
-
-@pytest.fixture(scope='module')
-def admin(hub_server):
-    session = client(hub_server, hub_server.admin_user, hub_server.admin_password)
-    session.login()
-    yield session
-    session.logout()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import koji
 from tests.fixtures import db as dbfix
 from tests.fixtures.hub import HubServer, _ensure_dsn_user, _make_topdir, add_admin_user, \
     find_express
-from tests.integration.test_tasks_http import client, db_exec
+from tests.fixtures.sessions import client, db_exec
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHADOW = os.path.join(ROOT, 'util', 'koji-shadow')

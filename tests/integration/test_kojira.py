@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 import koji
-from tests.integration.test_tasks_http import client, db_exec, make_builder
+from tests.fixtures.sessions import db_exec, make_builder
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KOJIRA = os.path.join(ROOT, 'util', 'kojira')
@@ -32,14 +32,6 @@ def wait_for(predicate, what, timeout=WAIT):
         if time.time() > deadline:
             raise AssertionError('timed out waiting for %s' % what)
         time.sleep(0.2)
-
-
-@pytest.fixture(scope='module')
-def admin(hub_server):
-    session = client(hub_server, hub_server.admin_user, hub_server.admin_password)
-    session.login()
-    yield session
-    session.logout()
 
 
 @pytest.fixture(scope='module')

@@ -7,7 +7,7 @@ import time
 import pytest
 
 import koji
-from tests.integration.test_tasks_http import client, db_exec
+from tests.fixtures.sessions import client, db_exec
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, 'util'))

@@ -6,15 +6,7 @@ import pytest
 
 import koji
 from koji import xmlrpcplus
-from tests.integration.test_tasks_http import client, make_builder
-
-
-@pytest.fixture(scope='module')
-def admin(hub_server):
-    session = client(hub_server, hub_server.admin_user, hub_server.admin_password)
-    session.login()
-    yield session
-    session.logout()
+from tests.fixtures.sessions import client, make_builder
 
 
 @pytest.fixture(scope='module')

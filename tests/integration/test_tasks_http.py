@@ -3,48 +3,11 @@ are read back by koji.ClientSession, and the long-poll host.getTasks(wait=...) w
 import threading
 import time
 
-import psycopg2
 import pytest
 
 import koji
 from koji import xmlrpcplus
-
-
-def db_exec(server, query, values=None):
-    conn = psycopg2.connect(server.dsn)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(query, values or {})
-            if cur.description:
-                return cur.fetchall()
-    finally:
-        conn.close()
-
-
-def client(server, user=None, password=None):
-    opts = {'max_retries': 1, 'retry_interval': 0}
-    if user:
-        opts.update(user=user, password=password)
-    return koji.ClientSession(server.url, opts)
-
-
-@pytest.fixture(scope='module')
-def admin(hub_server):
-    session = client(hub_server, hub_server.admin_user, hub_server.admin_password)
-    session.login()
-    yield session
-    session.logout()
-
-
-def make_builder(server, admin, name):
-    """Add a host, give its account a password and log it in exclusively."""
-    host_id = admin.addHost(name, ['x86_64'])
-    db_exec(server, 'UPDATE users SET password = %(pw)s WHERE name = %(name)s',
-            {'pw': 'hostpw', 'name': name})
-    session = client(server, name, 'hostpw')
-    session.login()
-    session.exclusiveSession()
-    return host_id, session
+from tests.fixtures.sessions import client, db_exec, make_builder
 
 
 @pytest.fixture(scope='module')
