@@ -219,6 +219,8 @@ def test_callnum_rules(hub_context, new_request, alice):
     for method in auth.RetryWhitelist:
         assert new_request(method, sinfo=sinfo, callnum=5).logged_in
         end_request(ok=False)
+    # a builder whose long poll was cut off by a hub restart asks again
+    assert 'host.getTasks' in auth.RetryWhitelist
 
     # no callnum at all: no checks
     assert new_request('getUser', sinfo=sinfo).logged_in

@@ -33,6 +33,9 @@ RetryWhitelist = [
     'repoExpire',
     'repoDelete',
     'repoProblem',
+    # our long poll commits while it waits, so its callnum is stored even when the
+    # builder never got the answer (a hub restart mid-poll): asking again is harmless
+    'host.getTasks',
 ]
 
 # methods a session locked out by another exclusive session may still call
