@@ -241,20 +241,20 @@ def test_expired_repos_deleted_only_when_unreferenced(stack):
     hub = stack['hub']
     tag = _tag(stack)
     pathinfo = koji.PathInfo(topdir=hub.topdir)
-    repos = []
-    for i in range(3):
-        if i:
-            # any change of the tag makes the next request need a new repo
-            admin.packageListAdd(tag, _uniq('e2e-pkg'), owner=hub.admin_user)
-        repos.append(_request(stack, tag)['id'])
-    used, unused, current = repos
-    assert len(set(repos)) == 3
-    paths = dict((r, pathinfo.repo(r, tag)) for r in repos)
-    # a task on kojid holds a buildroot on the oldest repo
+    used = _request(stack, tag)['id']
+    # a task on kojid holds a buildroot on the first repo (before it can expire)
     flag = os.path.join(stack['base'], 'release-%s' % used)
     task_id = admin.makeTask('holdrepo', [used, flag], channel='createrepo')
     try:
         _wait(stack, lambda: admin.listBuildroots(repoID=used), 'the buildroot on %s' % used)
+        repos = [used]
+        for _ in range(2):
+            # any change of the tag makes the next request need a new repo
+            admin.packageListAdd(tag, _uniq('e2e-pkg'), owner=hub.admin_user)
+            repos.append(_request(stack, tag)['id'])
+        used, unused, current = repos
+        assert len(set(repos)) == 3
+        paths = dict((r, pathinfo.repo(r, tag)) for r in repos)
         # kojira expires both old repos and removes the unreferenced one from disk
         _wait(stack, lambda: admin.repoInfo(unused)['state'] == koji.REPO_DELETED,
               'repo %s deleted' % unused)
