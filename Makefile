@@ -10,6 +10,8 @@ DEMO_DIR ?= demo
 # empty: the demo makes its own PostgreSQL cluster in $(DEMO_DIR)/pgdata
 DEMO_DSN ?=
 DEMO_PORT ?=
+# how the demo's clients log in: ssl (client certificates), kerberos or password
+DEMO_AUTH ?= ssl
 PYTEST_ARGS ?=
 # parallel pytest workers (pytest-xdist); the suite mostly waits on PostgreSQL and on CLI
 # subprocesses, so use at least 4 even on small machines.  0 runs serially.
@@ -91,11 +93,11 @@ venv:
 
 demo: deps venv
 	$(VPY) util/koji-dev up --dir $(DEMO_DIR) $(if $(DEMO_DSN),--dsn '$(DEMO_DSN)') \
-	  $(if $(DEMO_PORT),--port $(DEMO_PORT)) --quiet
+	  $(if $(DEMO_PORT),--port $(DEMO_PORT)) --auth $(DEMO_AUTH) --quiet
 	@eval "$$($(VPY) util/koji-dev env --dir $(DEMO_DIR))"; \
 	koji() { echo "+ koji $$*"; $(abspath $(VPY)) $(CURDIR)/cli/koji -c "$$KOJI_CONFIG" \
-	  -p "$$KOJI_PROFILE" \
-	  --user "$$KOJI_ADMIN_USER" --password "$$KOJI_ADMIN_PASSWORD" "$$@"; }; \
+	  -p "$$KOJI_PROFILE" $(if $(filter password,$(DEMO_AUTH)),\
+	  --user "$$KOJI_ADMIN_USER" --password "$$KOJI_ADMIN_PASSWORD") "$$@"; }; \
 	set -e; \
 	koji hello; \
 	koji list-targets; \
@@ -116,8 +118,7 @@ demo: deps venv
 	echo "Its builder kojid runs as host $$KOJI_BUILDER_NAME (log $(DEMO_DIR)/kojid.log)."; \
 	echo "Use it from a shell (README.md, 'Building your own package'):"; \
 	echo '  eval "$$(util/koji-dev env --dir $(DEMO_DIR))"'; \
-	echo '  .venv/bin/koji -c $$KOJI_CONFIG -p $$KOJI_PROFILE \'; \
-	echo '      --user $$KOJI_ADMIN_USER --password $$KOJI_ADMIN_PASSWORD hello'; \
+	echo '  .venv/bin/koji -c $$KOJI_CONFIG -p $$KOJI_PROFILE hello'; \
 	echo "Status: util/koji-dev status --dir $(DEMO_DIR);" \
 	  "stop: util/koji-dev down --dir $(DEMO_DIR) (or make demo-down)."; \
 	echo "Environment:"; \
