@@ -24,8 +24,13 @@ EMPTY_REPO_TEXT = 'This repo is empty because its tag has no content for this ar
 DNF_CONF = '''
 [main]
 debuglevel=2
+#pkgpolicy=newest
+#exactarch=1
 gpgcheck=0
+#reposdir=/dev/null
+#cachedir=/dnfcache
 installroot=%(installroot)s
+#logfile=/dnf.log
 
 [koji-%(task_id)s]
 name=koji multilib task
