@@ -1,4 +1,5 @@
 """Multilib policy methods and the 32-bit dependency closure, on rpms made by rpmbuild."""
+import json
 import os
 import shutil
 import subprocess
@@ -200,8 +201,10 @@ def repo32(tmp_path_factory):
                   requires=['nothing-has-this > 3']),
     ]
     paths = {os.path.basename(p): p for p in made}
-    return multilib_deps.Resolver(multilib_deps.load_packages(paths),
-                                  arch_order=('i686', 'i586', 'i386', 'noarch'))
+    resolver = multilib_deps.Resolver(multilib_deps.load_packages(paths),
+                                      arch_order=('i686', 'i586', 'i386', 'noarch'))
+    resolver.test_paths = paths
+    return resolver
 
 
 def test_closure_follows_requirements(repo32):
@@ -222,3 +225,57 @@ def test_closure_reports_unmet(repo32):
     assert 'broken-1.0-1.i686.rpm requires nothing-has-this > 3' in str(info.value)
     with pytest.raises(koji.GenericError, match='not in the multilib repo'):
         repo32.closure(['absent-1.0-1.i686.rpm'])
+
+
+# what upstream's kojid does: install the packages into an empty root from the 32-bit repo
+DNF_SOLVE = """
+import json, os, sys
+import dnf, dnf.conf, dnf.rpm
+repo, root, arch = sys.argv[1:4]
+conf = dnf.conf.Conf()
+conf.reposdir = []
+conf.installroot = root
+conf.cachedir = os.path.join(root, 'cache')
+conf.gpgcheck = False
+conf.arch = arch
+conf.substitutions['basearch'] = dnf.rpm.basearch(arch)
+base = dnf.Base(conf)
+base.repos.add_new_repo('ml', conf, baseurl=['file://' + repo])
+base.fill_sack(load_system_repo=False, load_available_repos=True)
+for spec in sys.argv[4:]:
+    base.install(spec)
+try:
+    base.resolve()
+except dnf.exceptions.DepsolveError:
+    print(json.dumps(None))
+else:
+    print(json.dumps(sorted(os.path.basename(p.location)
+                            for p in base.transaction.install_set)))
+"""
+
+
+@pytest.mark.parametrize('roots', [
+    ['libfoo-1.0-1.i686.rpm'],
+    ['libbar-2.0-1.i686.rpm', 'libfoo-1.0-1.i686.rpm'],
+    ['libbaz-1.0-1.i686.rpm', 'unrelated-1.0-1.i686.rpm'],
+    ['broken-1.0-1.i686.rpm'],
+])
+def test_closure_matches_dnf(repo32, roots, tmp_path):
+    """The closure is the install set dnf (Debian's, for the system python) computes."""
+    if subprocess.run(['/usr/bin/python3', '-c', 'import dnf'],
+                      stderr=subprocess.DEVNULL).returncode:
+        pytest.skip('the system python3 cannot import dnf')
+    repo = tmp_path / 'repo'
+    repo.mkdir()
+    for fn, path in repo32.test_paths.items():
+        shutil.copy(path, str(repo / fn))
+    subprocess.run(['createrepo_c', '-q', str(repo)], check=True)
+    out = subprocess.run(['/usr/bin/python3', '-c', DNF_SOLVE, str(repo), str(tmp_path / 'root'),
+                          'i686'] + [fn[:-4] for fn in roots],
+                         stdout=subprocess.PIPE, check=True, universal_newlines=True).stdout
+    expected = json.loads(out.strip().splitlines()[-1])
+    try:
+        got = repo32.closure(roots)
+    except multilib_deps.DepsolveError:
+        got = None
+    assert got == expected
