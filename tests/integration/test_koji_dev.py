@@ -118,8 +118,10 @@ def stacks(server_dsn, tmp_path):
 def test_up_env_status_cli_down(stacks, server_dsn):
     directory, dbname = stacks()
     port = free_port()
+    # password mode: the plain http hub and passwords in every config (ssl is the
+    # default, which the demo build test and tests/auth cover)
     res = koji_dev('up', '--dir', directory, '--port', str(port), '--dsn', server_dsn,
-                   '--dbname', dbname)
+                   '--dbname', dbname, '--auth', 'password')
     assert res.returncode == 0, res.stderr
     assert 'env --dir' in res.stdout  # usage hint
 

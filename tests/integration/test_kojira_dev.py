@@ -23,7 +23,7 @@ def test_dev_stack_regenerates_repos(stacks, server_dsn):  # noqa: F811
         pytest.skip('createrepo_c is not installed')
     directory, dbname = stacks()
     res = koji_dev('up', '--dir', directory, '--port', str(free_port()), '--dsn', server_dsn,
-                   '--dbname', dbname)
+                   '--dbname', dbname, '--auth', 'password')
     assert res.returncode == 0, res.stderr
     env = read_env(directory)
     res = koji_dev('status', '--dir', directory)

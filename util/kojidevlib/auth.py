@@ -17,6 +17,7 @@ from . import kdc as kdclib
 from . import pki as pkilib
 
 MODES = ('password', 'ssl', 'kerberos')
+DEFAULT_MODE = 'ssl'
 REALM = 'KOJIDEV.TEST'
 HOST_NAME = 'localhost'
 GSSAPI_MODULE = '/usr/lib/apache2/modules/mod_auth_gssapi.so'
@@ -57,7 +58,8 @@ class Auth:
         state = self.stack.state
         if mode:
             state['auth'] = mode
-        state.setdefault('auth', 'password')
+        # a new stack logs in with certificates, as real sites do
+        state.setdefault('auth', DEFAULT_MODE)
         if self.secure and not state.get('https_port'):
             state['https_port'] = self.kd.free_port()
         if self.mode == 'kerberos' and not state.get('kdc_port'):
