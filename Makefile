@@ -59,6 +59,7 @@ deps:
 	have gpg || missing="$$missing gnupg"; \
 	have dnf || missing="$$missing dnf"; \
 	have bwrap || missing="$$missing bubblewrap"; \
+	have rpm2cpio || missing="$$missing rpm2cpio"; \
 	have chromium || missing="$$missing chromium chromium-driver"; \
 	[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing="$$missing rabbitmq-server"; \
 	$(PYTHON) -c 'import ensurepip, sysconfig, os, sys; \
