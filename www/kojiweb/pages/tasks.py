@@ -4,7 +4,7 @@ import time
 
 import koji
 
-from kojiweb import paging, util
+from kojiweb import paging, svg, util
 
 from . import page, taskparams
 
@@ -214,6 +214,7 @@ def taskinfo(req, taskID):
     values['taskTime'] = util.formatTimestampDifference(task['start_ts'], end_ts) \
         if task.get('start_ts') else ''
     values['desc_rows'] = _desc_rows(task_id, desc.result)
+    values['treeSVG'] = _tree_svg(server, task, values['parent'], desc.result, values['host'])
     values['taskLabel'] = koji.taskLabel
     values['buildLabel'] = koji.buildLabel
     return req.render('taskinfo.chtml', values, koji.taskLabel(task) + ' | Task Info',
@@ -229,3 +230,22 @@ def _desc_rows(task_id, desc):
             walk(child['id'], depth + 1)
     walk(task_id, 0)
     return rows
+
+
+def _tree_svg(server, task, parent, desc, host):
+    """The task tree graph; host names come from one multicall for the hosts it shows."""
+    hosts = {host['id']: host['name']} if host else {}
+    ids = set()
+    for kids in desc.values():
+        ids.update(k['host_id'] for k in kids if k.get('host_id'))
+    if parent and parent.get('host_id'):
+        ids.add(parent['host_id'])
+    ids.difference_update(hosts)
+    if ids:
+        mc = server.multicall()
+        calls = [(hid, mc.getHost(hid)) for hid in sorted(ids)]
+        mc.call_all(strict=True)
+        hosts.update((hid, call.result['name']) for hid, call in calls if call.result)
+    if not parent and not desc.get(str(task['id'])):
+        return None
+    return svg.task_tree(task, desc, hosts, time.time(), parent=parent)
