@@ -95,3 +95,76 @@ def test_lone_task_has_no_graph(web, tree):
     lone = web.admin.makeTask('newRepo', ['graph-tag'])
     text = ok(web.get('taskinfo?taskID=%d' % lone))
     assert svgs(text, 'tasktree-graph') == []
+
+
+@pytest.fixture(scope='module')
+def builds(web):
+    """chartpkg: three complete builds (5m, 1h, 30s) and a failed one (2m), a day apart."""
+    s = web.admin
+    ids = []
+    for i, (state, minutes) in enumerate([('COMPLETE', 5), ('COMPLETE', 60),
+                                          ('FAILED', 2), ('COMPLETE', 0.5)]):
+        build_id = s.createEmptyBuild('chartpkg', '1.%d' % i, '1', None)
+        web.hub.sql("UPDATE build SET state = %s, "
+                    "completion_time = %s::timestamptz, "
+                    "start_time = %s::timestamptz - make_interval(secs => %s) WHERE id = %s",
+                    koji.BUILD_STATES[state], '2026-02-0%d 12:00:00+00' % (i + 1),
+                    '2026-02-0%d 12:00:00+00' % (i + 1), minutes * 60, build_id)
+        ids.append(build_id)
+    return ids
+
+
+def points(svg):
+    out = {}
+    for a in svg.iter(SVG_NS + 'a'):
+        circle = a.find(SVG_NS + 'circle')
+        out[int(a.get('data-build'))] = {
+            'cls': a.get('class').split(), 'duration': int(a.get('data-duration')),
+            'x': float(circle.get('cx')), 'y': float(circle.get('cy')),
+            'title': a.find(SVG_NS + 'title').text, 'href': a.get('href')}
+    return out
+
+
+def test_packageinfo_charts_build_durations(web, builds):
+    pkg = web.admin.getPackage('chartpkg')
+    text = ok(web.get('packageinfo?packageID=%d' % pkg['id']))
+    charts = svgs(text, 'chart build-durations')
+    assert len(charts) == 1
+    pts = points(charts[0])
+    b0, b1, b2, b3 = builds
+    assert set(pts) == set(builds)
+    assert [pts[b]['duration'] for b in builds] == [300, 3600, 120, 30]
+    # later completion further right, longer duration higher up (smaller y)
+    assert pts[b0]['x'] < pts[b1]['x'] < pts[b2]['x'] < pts[b3]['x']
+    assert pts[b1]['y'] < pts[b0]['y'] < pts[b2]['y'] < pts[b3]['y']
+    assert 'build-failed' in pts[b2]['cls'] and 'build-complete' in pts[b0]['cls']
+    assert pts[b1]['title'] == 'chartpkg-1.1-1: 1h 00m (complete)'
+    assert pts[b0]['href'] == 'buildinfo?buildID=%d' % b0
+
+
+def test_buildinfo_marks_its_build_among_the_package_builds(web, builds):
+    text = ok(web.get('buildinfo?buildID=%d' % builds[2]))
+    pts = points(svgs(text, 'chart build-durations')[0])
+    assert set(pts) == set(builds)
+    assert [b for b in builds if 'current' in pts[b]['cls']] == [builds[2]]
+
+
+def test_unfinished_builds_are_not_charted(web):
+    build_id = web.admin.createEmptyBuild('chartpkg-none', '1', '1', None)
+    web.hub.sql('UPDATE build SET state = %s, completion_time = NULL WHERE id = %s',
+                koji.BUILD_STATES['BUILDING'], build_id)
+    text = ok(web.get('buildinfo?buildID=%d' % build_id))
+    assert svgs(text, 'chart build-durations') == []
+
+
+def test_tasks_by_host_chart(web, tree):
+    text = ok(web.get('tasksbyhost'))
+    charts = svgs(text, 'chart tasks-by-host')
+    assert len(charts) == 1
+    bars = [(g.get('data-name'), int(g.get('data-value')))
+            for g in charts[0].iter(SVG_NS + 'g') if g.get('class') == 'bar']
+    # largest first; hosts with no tasks are left out
+    assert bars == [('graph-host2', 2), (XSS_HOST, 1)]
+    links = [a.get('href') for a in charts[0].iter(SVG_NS + 'a')]
+    assert links[0] == 'hostinfo?hostID=%d' % web.admin.getHost('graph-host2')['id']
+    assert '<b>aph' not in text

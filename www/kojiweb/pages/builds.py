@@ -3,7 +3,7 @@ import os
 
 import koji
 
-from kojiweb import paging
+from kojiweb import paging, svg
 
 from . import page
 from .tasks import _int_param
@@ -61,6 +61,7 @@ def builds(req, userID=None, tagID=None, packageID=None, state=None, order='-bui
     return req.render('builds.chtml', values, 'Builds', 'builds')
 
 
+DURATION_BUILDS = 30
 RPM_HEADERS = ['summary', 'description', 'license', 'disturl', 'vcs']
 
 
@@ -116,9 +117,14 @@ def buildinfo(req, buildID):
     logs = mc.getBuildLogs(build['id'])
     archives = mc.listArchives(buildID=build['id'], queryOpts={'order': 'filename'})
     task = mc.getTaskInfo(build['task_id'], request=True) if build.get('task_id') else None
+    history = mc.listBuilds(packageID=build['package_id'],
+                            queryOpts={'order': '-build_id', 'limit': DURATION_BUILDS})
     mc.call_all(strict=True)
+    values_chart = svg.build_durations(history.result, current=build['id'])
     typeinfo = btype.result or {}
     values = {'build': build, 'task': task.result if task else None, 'changelog': None}
+    values['durationsSVG'] = values_chart
+    values['durationCount'] = len(history.result)
     for key in RPM_HEADERS:
         values[key] = None
     values['tags'] = sorted(tags.result, key=lambda t: t['name'])

@@ -1,7 +1,7 @@
 """The packages list and one package's page (packageinfo)."""
 import koji
 
-from kojiweb import paging
+from kojiweb import paging, svg
 
 from . import page
 from .builds import _prefix
@@ -44,5 +44,7 @@ def packageinfo(req, packageID, tagOrder='name', tagStart=None, buildOrder='-com
                            start=buildStart, order=buildOrder,
                            default_order='-completion_time', data_name='builds',
                            prefix='build')
+    # the builds on this page, over time
+    values['durationsSVG'] = svg.build_durations(values['builds'])
     return req.render('packageinfo.chtml', values, package['name'] + ' | Package Info',
                       'packages')

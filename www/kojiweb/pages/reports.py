@@ -3,7 +3,7 @@ import datetime
 
 import koji
 
-from kojiweb import paging
+from kojiweb import paging, svg
 
 from . import page
 from .hosts import _validate_arch
@@ -91,7 +91,9 @@ def tasksbyhost(req, start=None, order='-tasks', hostArch=None):
     mc.call_all(strict=True)
     rows = [{'id': h['id'], 'name': h['name'], 'tasks': c.result}
             for h, c in zip(hosts, calls)]
-    req.extra = {'hostArch': hostArch, 'arches': server.getAllArches()}
+    chart = svg.bar_chart([(r['name'], r['tasks'], 'hostinfo?hostID=%d' % r['id'])
+                           for r in rows], 'tasks-by-host', 'tasks per host')
+    req.extra = {'hostArch': hostArch, 'arches': server.getAllArches(), 'chartSVG': chart}
     return _counted(req, 'Tasks by Host', 'countreport.chtml', rows, 'tasks', start, order,
                     '-tasks')
 

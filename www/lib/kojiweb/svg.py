@@ -6,6 +6,7 @@ drop into a page as a SafeValue.
 import html
 
 import koji
+from koji.formatting import formatTime
 
 from kojiweb.util import SafeValue
 
@@ -180,5 +181,155 @@ def task_tree(task, descendents, hosts, now, parent=None):
     if truncated[0]:
         out.append('<text class="truncated" x="%d" y="%d" font-size="11">only the first %d '
                    'tasks are drawn</text>' % (PAD, height - 2, MAX_NODES))
+    out.append('</svg>')
+    return SafeValue(''.join(out))
+
+
+def _ticks(top, count=4):
+    """`count` round steps from 0 up to at least `top`."""
+    if top <= 0:
+        return [0, 1]
+    raw = top / float(count)
+    mag = 10 ** len(str(int(raw))) / 10.0 if raw >= 1 else 1
+    for mult in (1, 2, 2.5, 5, 10):
+        step = mag * mult
+        if step >= raw:
+            break
+    return [step * i for i in range(count + 1) if step * i <= top + step - 1e-9][:count + 1]
+
+
+def _duration_ticks(top):
+    """Round duration steps (seconds, minutes or hours) covering `top` seconds."""
+    for step in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800,
+                 21600, 43200, 86400):
+        if top / step <= 5:
+            break
+    else:
+        step = 86400 * (int(top / 86400 / 5) + 1)
+    ticks = [0]
+    while ticks[-1] < top:
+        ticks.append(ticks[-1] + step)
+    return ticks
+
+
+def build_durations(builds, current=None, width=560, height=220):
+    """Build duration (start to completion) against completion time, one point per build.
+
+    `builds` are listBuilds rows; only finished builds with both times are drawn.  Each
+    point links to its buildinfo page (data-build, data-duration); `current` (a build id)
+    is marked.  Returns None when there is nothing to draw.
+    """
+    points = []
+    for b in builds:
+        end = b.get('completion_ts')
+        begin = b.get('start_ts') or b.get('creation_ts')
+        if not end or not begin or end < begin:
+            continue
+        points.append((end, end - begin, b))
+    if not points:
+        return None
+    points.sort(key=lambda p: (p[0], p[2]['build_id']))
+    left, right, top, bottom = 64, 16, 12, 40
+    plot_w = width - left - right
+    plot_h = height - top - bottom
+    t0 = min(p[0] for p in points)
+    t1 = max(p[0] for p in points)
+    span = (t1 - t0) or 1.0
+    yticks = _duration_ticks(max(p[1] for p in points))
+    ymax = yticks[-1] or 1
+
+    def px(ts):
+        if t1 == t0:
+            return left + plot_w / 2.0
+        return left + plot_w * (ts - t0) / span
+
+    def py(dur):
+        return top + plot_h - plot_h * dur / float(ymax)
+
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" class="chart build-durations" '
+           'width="%d" height="%d" viewBox="0 0 %d %d" role="img" '
+           'aria-label="build durations over time">' % (width, height, width, height)]
+    out.append('<g class="axes" stroke="#999" stroke-width="1">'
+               '<line x1="%d" y1="%d" x2="%d" y2="%d"/><line x1="%d" y1="%d" x2="%d" y2="%d"/>'
+               '</g>' % (left, top, left, top + plot_h, left, top + plot_h,
+                         left + plot_w, top + plot_h))
+    out.append('<g class="yticks" font-size="10" fill="#444" text-anchor="end">')
+    for tick in yticks:
+        y = _num(py(tick))
+        out.append('<line x1="%d" y1="%s" x2="%d" y2="%s" stroke="#e4e4e4"/>'
+                   '<text x="%d" y="%s">%s</text>'
+                   % (left + 1, y, left + plot_w, y, left - 4, _num(py(tick) + 3),
+                      format_duration(tick)))
+    out.append('</g>')
+    out.append('<g class="xticks" font-size="10" fill="#444" text-anchor="middle">')
+    xt = [t0] if t1 == t0 else [t0 + span * i / 3.0 for i in range(4)]
+    for ts in xt:
+        label = formatTime(ts).split(' ')[0] if span > 2 * 86400 else \
+            formatTime(ts)[5:16]
+        out.append('<text x="%s" y="%d">%s</text>' % (_num(px(ts)), top + plot_h + 16,
+                                                      _esc(label)))
+    out.append('</g>')
+    if len(points) > 1:
+        out.append('<polyline class="trend" fill="none" stroke="#7a9cc6" stroke-width="1.5" '
+                   'points="%s"/>' % ' '.join('%s,%s' % (_num(px(t)), _num(py(d)))
+                                              for t, d, _ in points))
+    for ts, dur, b in points:
+        state = koji.BUILD_STATES[b['state']].lower()
+        colour = {'complete': '#3c8a3c', 'failed': '#b83c3c'}.get(state, '#888888')
+        mark = b['build_id'] == current
+        out.append('<a href="buildinfo?buildID=%d" class="point build-%s%s" data-build="%d" '
+                   'data-duration="%d"><title>%s</title><circle cx="%s" cy="%s" r="%d" '
+                   'fill="%s" stroke="%s" stroke-width="2"/></a>'
+                   % (b['build_id'], state, ' current' if mark else '', b['build_id'],
+                      int(round(dur)),
+                      _esc('%s: %s (%s)' % (b['nvr'], format_duration(dur), state)),
+                      _num(px(ts)), _num(py(dur)), 6 if mark else 4, colour,
+                      '#000' if mark else colour))
+    out.append('<text x="%d" y="%d" font-size="10" fill="#444">completion time</text>'
+               % (left + plot_w // 2 - 35, height - 4))
+    out.append('</svg>')
+    return SafeValue(''.join(out))
+
+
+def bar_chart(rows, cls, label, limit=30, width=560):
+    """Horizontal bars: `rows` are (name, value, href or None), drawn largest first.
+
+    At most `limit` bars; each is a <g class="bar" data-name data-value>.  None when every
+    value is 0.
+    """
+    rows = sorted(rows, key=lambda r: (-r[1], r[0]))
+    shown = [r for r in rows if r[1] > 0][:limit]
+    if not shown:
+        return None
+    name_w, bar_h, gap, top = 170, 16, 4, 4
+    ticks = _ticks(shown[0][1])
+    vmax = ticks[-1] or 1
+    plot_w = width - name_w - 50
+    height = top + len(shown) * (bar_h + gap) + 22
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" class="chart %s" width="%d" height="%d" '
+           'viewBox="0 0 %d %d" role="img" aria-label="%s">'
+           % (_esc(cls), width, height, width, height, _esc(label))]
+    base = top + len(shown) * (bar_h + gap)
+    for tick in ticks:
+        x = _num(name_w + plot_w * tick / float(vmax))
+        out.append('<line x1="%s" y1="%d" x2="%s" y2="%d" stroke="#e4e4e4"/>'
+                   '<text x="%s" y="%d" font-size="10" fill="#444" text-anchor="middle">%s'
+                   '</text>' % (x, top, x, base, x, base + 14, _esc('%g' % tick)))
+    for i, (name, value, href) in enumerate(shown):
+        y = top + i * (bar_h + gap)
+        w = plot_w * value / float(vmax)
+        bar = ('<g class="bar" data-name="%s" data-value="%s"><title>%s: %s</title>'
+               '<text x="%d" y="%d" font-size="11" text-anchor="end" fill="#222">%s</text>'
+               '<rect x="%d" y="%d" width="%s" height="%d" fill="#5b7fb8"/>'
+               '<text x="%s" y="%d" font-size="10" fill="#444">%s</text></g>'
+               % (_esc(name), _esc(value), _esc(name), _esc(value), name_w - 6,
+                  y + bar_h - 4, _esc(_clip(name, 26)), name_w, y, _num(w), bar_h,
+                  _num(name_w + w + 4), y + bar_h - 4, _esc(value)))
+        if href:
+            bar = '<a href="%s">%s</a>' % (_esc(href), bar)
+        out.append(bar)
+    if len(rows) > len(shown) and rows[len(shown)][1] > 0:
+        out.append('<text x="0" y="%d" font-size="10" fill="#444">top %d shown</text>'
+                   % (height - 2, limit))
     out.append('</svg>')
     return SafeValue(''.join(out))
