@@ -2,6 +2,7 @@
 #   make demo   bring up a local Koji in ./demo and show how to use it
 #   make test   run the whole test suite (unit, hub on PostgreSQL, HTTP, CLI, interop)
 # Both install what is missing first: apt packages (only when run as root) and .venv.
+# Also: make screenshots  regenerate docs/screenshots/*.png (web UI, headless Chromium)
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -124,6 +125,9 @@ demo: deps venv
 	  "stop: util/koji-dev down --dir $(DEMO_DIR) (or make demo-down)."; \
 	echo "Environment:"; \
 	$(VPY) util/koji-dev env --dir $(DEMO_DIR) | sed 's/^/  /'
+
+screenshots: venv
+	$(VPY) util/web-screenshots docs/screenshots
 
 demo-down:
 	@if [ -f $(DEMO_DIR)/koji-dev.json ]; then $(VPY) util/koji-dev down --dir $(DEMO_DIR); fi

@@ -263,11 +263,14 @@ def build_durations(builds, current=None, width=560, height=220):
     out.append('</g>')
     out.append('<g class="xticks" font-size="10" fill="#444" text-anchor="middle">')
     xt = [t0] if t1 == t0 else [t0 + span * i / 3.0 for i in range(4)]
-    for ts in xt:
+    for i, ts in enumerate(xt):
         label = formatTime(ts).split(' ')[0] if span > 2 * 86400 else \
             formatTime(ts)[5:16]
-        out.append('<text x="%s" y="%d">%s</text>' % (_num(px(ts)), top + plot_h + 16,
-                                                      _esc(label)))
+        # the outer labels stay inside the picture
+        anchor = 'start' if i == 0 and len(xt) > 1 else \
+            'end' if i == len(xt) - 1 and len(xt) > 1 else 'middle'
+        out.append('<text x="%s" y="%d" text-anchor="%s">%s</text>'
+                   % (_num(px(ts)), top + plot_h + 16, anchor, _esc(label)))
     out.append('</g>')
     if len(points) > 1:
         out.append('<polyline class="trend" fill="none" stroke="#7a9cc6" stroke-width="1.5" '
