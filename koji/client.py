@@ -146,11 +146,14 @@ def downloadFile(url, path=None, fo=None):
             raise GenericError("Downloaded file %s doesn't match expected size (%s vs %s)"
                                % (url, expected, written))
         if (path or url).endswith('.rpm'):
-            if own_file:
-                _check_rpm(path)
-            elif start is not None:
-                fo.seek(start)
-                _check_rpm(fo)
+            try:
+                if own_file:
+                    _check_rpm(path)
+                elif start is not None:
+                    fo.seek(start)
+                    _check_rpm(fo)
+            except Exception as ex:
+                raise GenericError('Downloaded rpm %s is corrupted:\n%s' % (url, ex))
     finally:
         if own_file:
             fo.close()

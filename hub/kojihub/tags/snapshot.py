@@ -20,7 +20,7 @@ from .packages import readPackageList
 from ..core.policy import _assert_host_session, assert_policy
 from .tagged import read_tagged_builds
 from .tagging import _tag_build, _untag_build, _user_info
-from .tags import create_tag, edit_tag, get_tag
+from .tags import assert_tag_access, create_tag, edit_tag, get_tag
 from ..tasks.task_actions import Task, _caller_host_id
 
 logger = logging.getLogger('koji.hub.snapshot')
@@ -251,8 +251,11 @@ def host_tag_build(task_id, tag, build, force=False, fromtag=None):
     data = {'tag': taginfo['id'], 'build': binfo['id'], 'fromtag': fromtag_id,
             'operation': 'tag' if fromtag_id is None else 'move', 'user_id': user_id}
     assert_policy('tag', data, force=force)
+    # as the owner would be: a locked tag (or one needing a perm) refuses, unless forced
     if fromtag_id is not None:
+        assert_tag_access(fromtag_id, user_id=user_id, force=force)
         _untag_build(fromtag_id, binfo['id'], user_id=user_id, force=force, strict=True)
+    assert_tag_access(taginfo['id'], user_id=user_id, force=force)
     _tag_build(taginfo['id'], binfo['id'], user_id=user_id, force=force)
     return None
 
