@@ -78,7 +78,8 @@ def _build(env, src, opts=None):
 
 
 def _rpmbuilds(env):
-    """pids of rpmbuild processes running under this module's kojid dirs."""
+    """pids of the build processes left under this module's kojid dirs: rpmbuild and
+    what it runs (the %build shell and its sleep work in the buildroot)."""
     found = []
     for entry in os.listdir('/proc'):
         if not entry.isdigit():
@@ -86,9 +87,11 @@ def _rpmbuilds(env):
         try:
             with open('/proc/%s/cmdline' % entry, 'rb') as fo:
                 cmd = fo.read().decode(errors='replace')
+            cwd = os.readlink('/proc/%s/cwd' % entry)
         except OSError:
             continue
-        if 'rpmbuild' in cmd and env['builder'].dir in cmd and _alive(int(entry)):
+        mine = env['builder'].dir in cmd or cwd.startswith(env['builder'].dir + os.sep)
+        if mine and 'rpmbuild' in cmd + cwd and _alive(int(entry)):
             found.append(int(entry))
     return found
 
@@ -293,6 +296,24 @@ def test_kojid_killed_mid_build(env):
     assert [admin.getBuildroot(b)['state'] for b in sorted(old_brs)] == \
         [koji.BR_STATES['EXPIRED']] * len(old_brs)
     _wait_expired(env, tasks)
+
+
+def test_cli_refuses_unknown_target_and_locked_tag(env, cli):
+    admin = env['admin']
+    path = make_srpm(env['base'], 'bf-cli')
+    before = len(admin.listTasks({'method': 'build'}))
+    proc = cli('build', '--nowait', 'bf-no-such-target', path)
+    assert proc.returncode == 2
+    assert proc.stderr.endswith('error: No such build target: bf-no-such-target\n')
+    admin.editTag2(env['dest_tag'], locked=True)
+    try:
+        proc = cli('build', '--nowait', env['target'], path)
+    finally:
+        admin.editTag2(env['dest_tag'], locked=False)
+    assert proc.returncode == 2
+    assert proc.stderr.endswith('error: Destination tag %s is locked\n' % env['dest_tag'])
+    # refused before any upload or task
+    assert len(admin.listTasks({'method': 'build'})) == before
 
 
 def test_unknown_target(env):
