@@ -204,3 +204,29 @@ def test_host_tag_build(env, taskenv):
                             clauses=['tag_id = %(t)s', 'build_id = %(b)s', 'active'],
                             values={'t': env['leaf'], 'b': env['foo2']}).executeOne()
     assert row['creator_id'] == taskenv.users['alice']['id']
+
+
+def test_host_tag_build_refuses_locked_tag(env, taskenv):
+    """As the owner would be: a locked destination (or source of a move) refuses, unless
+    an admin-owned task forces it."""
+    taskenv.add_host('b1')
+    foo3 = new_build('foo', '3')
+    tags.edit_tag('leaf', locked=True)
+    for owner, force in (('alice', False), ('alice', True), ('tadmin', False)):
+        taskenv.act(owner)
+        task_id = ta.make_task('tagBuild', [env['leaf'], foo3, force, None])
+        taskenv.act('b1', 'host.openTask')
+        host.openTask(task_id)
+        taskenv.act('b1', 'host.tagBuild')
+        with pytest.raises(koji.ActionNotAllowed, match='^tag is locked$'):
+            host.tagBuild(task_id, 'leaf', foo3, force=force)
+        with pytest.raises(koji.ActionNotAllowed, match='^tag is locked$'):
+            host.tagBuild(task_id, 'base', env['foo2'], fromtag='leaf', force=force)
+    assert 'foo-3-1' not in nvrs('leaf')
+    taskenv.act('tadmin')
+    task_id = ta.make_task('tagBuild', [env['leaf'], foo3, True, None])
+    taskenv.act('b1', 'host.openTask')
+    host.openTask(task_id)
+    taskenv.act('b1', 'host.tagBuild')
+    host.tagBuild(task_id, 'leaf', foo3, force=True)
+    assert 'foo-3-1' in nvrs('leaf')

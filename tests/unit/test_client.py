@@ -705,6 +705,18 @@ def test_download_file(hub, tmp_path):
         downloadFile(url + '.missing', path=str(tmp_path / 'c'))
 
 
+def test_download_of_a_corrupted_rpm_names_the_url(hub, tmp_path):
+    hub.files['/files/x.src.rpm'] = b'this is not an rpm\n'
+    url = hub.url.replace('/kojihub', '/files/x.src.rpm')
+    with pytest.raises(koji.GenericError) as exc:
+        downloadFile(url, path=str(tmp_path / 'x.src.rpm'))
+    assert str(exc.value).startswith('Downloaded rpm %s is corrupted:\n' % url)
+    with open(tmp_path / 'y.src.rpm', 'wb') as fo:
+        with pytest.raises(koji.GenericError) as exc:
+            downloadFile(url, fo=fo)
+    assert str(exc.value).startswith('Downloaded rpm %s is corrupted:\n' % url)
+
+
 def test_open_remote_file(hub, tmp_path):
     hub.files['/top/work/x.log'] = b'log text'
     topurl = hub.url.replace('/kojihub', '/top')
