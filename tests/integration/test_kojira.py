@@ -339,7 +339,7 @@ def test_exclusive_session_and_sigterm(hub_server, admin, tmp_path):
         assert first.proc.poll() is None
     finally:
         rc = first.stop()
-    assert rc == 0
+    assert rc == 0, first.read_log()
     assert 'Shutting down' in first.read_log()
     # the main session and the worker subsessions are all closed
     open_sessions = db_exec(hub_server, (

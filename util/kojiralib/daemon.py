@@ -130,7 +130,14 @@ class Kojira(object):
             self.deleter.run()
             self.deleter.kill()
         finally:
-            self.session.logout()
+            # a SIGTERM may have cut a call short and left its pooled connection half
+            # read: log out over a fresh one
+            self.session.new_session()
+            try:
+                self.session.logout()
+            except Exception:
+                logger.exception('Logout failed')
+                exit_code = 1
         return exit_code
 
 
