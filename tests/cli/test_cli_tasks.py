@@ -9,33 +9,15 @@ import re
 import time
 import uuid
 
-import psycopg2
 import pytest
 
 import koji
 from koji import xmlrpcplus
 from tests.fixtures.cli import our_cli
+from tests.fixtures.sessions import client, db_exec
 
 LOG_ERROR = r'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \[ERROR\] koji: '
 S = koji.TASK_STATES
-
-
-def db_exec(server, query, values=None):
-    conn = psycopg2.connect(server.dsn)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(query, values or {})
-            if cur.description:
-                return cur.fetchall()
-    finally:
-        conn.close()
-
-
-def client(server, user=None, password=None):
-    opts = {'max_retries': 1, 'retry_interval': 0}
-    if user:
-        opts.update(user=user, password=password)
-    return koji.ClientSession(server.url, opts)
 
 
 @pytest.fixture(scope='module')

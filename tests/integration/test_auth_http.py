@@ -1,28 +1,10 @@
 """Logins, sessions and user/permission calls against a real hub over HTTP."""
 import xmlrpc.client
 
-import psycopg2
 import pytest
 
 import koji
-
-
-def db_exec(server, query, values=None):
-    conn = psycopg2.connect(server.dsn)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(query, values or {})
-            if cur.description:
-                return cur.fetchall()
-    finally:
-        conn.close()
-
-
-def client(server, user=None, password=None):
-    opts = {'max_retries': 1, 'retry_interval': 0}
-    if user:
-        opts.update(user=user, password=password)
-    return koji.ClientSession(server.url, opts)
+from tests.fixtures.sessions import client, db_exec
 
 
 @pytest.fixture
