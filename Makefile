@@ -29,7 +29,7 @@ VENV_KEY := $(shell cat setup.py $(CONSTRAINTS) | cksum | cut -d' ' -f1) $(sort 
 # wildcard keeps lint working before optional trees (plugins, www) exist
 LINT_PATHS := $(wildcard koji koji_cli hub plugins builder builder/kojid www util/koji-dev \
   util/bench-* util/kojidevlib util/kojimaint util/koji-gc util/koji-shadow util/koji-sweep-db \
-  util/koji-sidetag-cleanup \
+  util/koji-sidetag-cleanup util/kojira util/kojiralib util/web-screenshots \
   cli/koji tests setup.py)
 
 .PHONY: all deps venv demo demo-down test lint clean distclean
