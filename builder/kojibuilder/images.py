@@ -88,6 +88,23 @@ class BuildImageTask(MultiPlatformTask):
             label='tag', parent=self.id, arch='noarch')
         self.wait(tag_task)
 
+    def _wait_arches(self, subtasks, optional):
+        """Wait for every per-arch child; optional arches may fail, all of them may not.
+
+        Returns (results by task id, ids of the failed children)."""
+        canfail = [subtasks[arch] for arch in subtasks if arch in optional]
+        results = self.wait(list(subtasks.values()), all=True, failany=True, canfail=canfail)
+        failed = {tid for tid, res in results.items()
+                  if isinstance(res, dict) and 'faultCode' in res}
+        if len(failed) == len(results):
+            raise koji.GenericError('all subtasks failed')
+        return results, failed
+
+    def _fail_build(self, bld_info, opts):
+        """Mark the build FAILED after an error (scratch builds have no build)."""
+        if not opts.get('scratch') and bld_info:
+            self.session.host.failBuild(self.id, bld_info['id'])
+
     def _report(self, kind, bld_info, task_ids, opts):
         if opts.get('scratch'):
             where = ', '.join(os.path.join(koji.pathinfo.work(), koji.pathinfo.taskrelpath(t))
@@ -126,8 +143,7 @@ class BuildImageTask(MultiPlatformTask):
         except (SystemExit, ServerExit, KeyboardInterrupt):
             raise
         except Exception:
-            if not opts.get('scratch') and bld_info:
-                self.session.host.failBuild(self.id, bld_info['id'])
+            self._fail_build(bld_info, opts)
             raise
         self._tag(target_info, bld_info, opts)
         return self._report(kind, bld_info, [child], opts)
@@ -174,20 +190,12 @@ class BuildLiveMediaTask(BuildImageTask):
             if not opts.get('scratch'):
                 bld_info = self.initImageBuild(name, version, release, target_info, opts)
                 release = bld_info['release']
-            canfail = []
             for arch in arches:
                 subtasks[arch] = self.subtask(
                     'createLiveMedia', [name, version, release, arch, target_info, build_tag,
                                         repo_info, ksfile, opts],
                     label='livemedia %s' % arch, arch=arch)
-                if arch in optional:
-                    canfail.append(subtasks[arch])
-            results = self.wait(list(subtasks.values()), all=True, failany=True,
-                                canfail=canfail)
-            failed = {tid for tid, res in results.items()
-                      if isinstance(res, dict) and 'faultCode' in res}
-            if len(failed) == len(results):
-                raise koji.GenericError('all subtasks failed')
+            results, failed = self._wait_arches(subtasks, optional)
             ignored = {arch for arch in arches if subtasks[arch] in failed and arch in optional}
             if opts.get('specfile'):
                 self._wrap(opts['specfile'], arches, ignored, subtasks, results, target_info,
@@ -197,8 +205,7 @@ class BuildLiveMediaTask(BuildImageTask):
         except (SystemExit, ServerExit, KeyboardInterrupt):
             raise
         except Exception:
-            if not opts.get('scratch') and bld_info:
-                self.session.host.failBuild(self.id, bld_info['id'])
+            self._fail_build(bld_info, opts)
             raise
         self._tag(target_info, bld_info, opts)
         # upstream words the livemedia report as a livecd one

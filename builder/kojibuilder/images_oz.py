@@ -63,21 +63,13 @@ class BuildBaseImageTask(BuildImageTask):
             elif not release:
                 release = self.session.getNextRelease({'name': name, 'version': version})
             optional = opts.get('optional_arches', [])
-            canfail = []
             for arch in arches:
                 subtasks[arch] = self.session.host.subtask(
                     method='createImage',
                     arglist=[name, version, release, arch, target_info, build_tag, repo_info,
                              inst_tree.replace('$arch', arch), opts],
                     label=arch, parent=self.id, arch=arch)
-                if arch in optional:
-                    canfail.append(subtasks[arch])
-            results = self.wait(list(subtasks.values()), all=True, failany=True,
-                                canfail=canfail)
-            failed = {tid for tid, res in results.items()
-                      if isinstance(res, dict) and 'faultCode' in res}
-            if len(failed) == len(results):
-                raise koji.GenericError('all subtasks failed')
+            results, failed = self._wait_arches(subtasks, optional)
             ignored = {a for a in arches if a in optional and subtasks[a] in failed}
             by_arch = {}
             for arch in arches:
@@ -101,8 +93,7 @@ class BuildBaseImageTask(BuildImageTask):
         except (SystemExit, ServerExit, KeyboardInterrupt):
             raise
         except Exception:
-            if not opts.get('scratch') and bld_info:
-                self.session.host.failBuild(self.id, bld_info['id'])
+            self._fail_build(bld_info, opts)
             raise
         self._tag(target_info, bld_info, opts)
         return self._report('image', bld_info, list(subtasks.values()), opts)
