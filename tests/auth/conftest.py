@@ -8,6 +8,7 @@ httpd restart).
 """
 import contextlib
 import os
+import re
 import shlex
 import signal
 import socket
@@ -228,3 +229,18 @@ def krb_stack(tmp_path_factory):
     stack = _stack(tmp_path_factory, 'kerberos')
     yield stack
     stack.down()
+
+
+def script_runner(stack, client, request, extra=None):
+    """(interpreter, environment) for a ClientSession script: our library or upstream's."""
+    if client == 'upstream':
+        upstream = request.getfixturevalue('upstream_koji')
+        env = stack.proc_env(extra)
+        env.pop('PYTHONPATH', None)
+        return upstream.python, upstream.env(env)
+    return sys.executable, stack.proc_env(dict(extra or {}, PYTHONPATH=ROOT))
+
+
+def untimed(text):
+    """stderr without the log lines' timestamps."""
+    return re.sub(r'(?m)^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ ', '', text)

@@ -5,13 +5,11 @@ HTTP/localhost keytab and hands REMOTE_USER (the client principal) to the hub.
 """
 import json
 import os
-import re
 import subprocess
-import sys
 
 import pytest
 
-from tests.auth.conftest import ROOT, kdclib
+from tests.auth.conftest import kdclib, script_runner, untimed
 
 GSSAPI = 3  # koji.AUTHTYPES['GSSAPI']
 REALM = 'KOJIDEV.TEST'
@@ -47,20 +45,6 @@ session.logout()
 out['after_logout'] = session.getLoggedInUser()
 print(json.dumps(out))
 '''
-
-
-def script_runner(stack, client, request, extra=None):
-    """(interpreter, environment) for a ClientSession script: our library or upstream's."""
-    if client == 'upstream':
-        upstream = request.getfixturevalue('upstream_koji')
-        env = stack.proc_env(extra)
-        env.pop('PYTHONPATH', None)
-        return upstream.python, upstream.env(env)
-    return sys.executable, stack.proc_env(dict(extra or {}, PYTHONPATH=ROOT))
-
-
-def untimed(text):
-    return re.sub(r'(?m)^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ ', '', text)
 
 
 def stack_kdc(stack):

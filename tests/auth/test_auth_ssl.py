@@ -6,13 +6,11 @@ certificate against the stack's CA and CRL; the hub takes the user from the CN.
 import http.client
 import json
 import os
-import re
 import ssl
-import sys
 
 import pytest
 
-from tests.auth.conftest import ROOT, pkilib
+from tests.auth.conftest import pkilib, script_runner, untimed
 
 SSL = 2  # koji.AUTHTYPES['SSL']
 
@@ -52,21 +50,6 @@ session.logout()
 out['after_logout'] = session.getLoggedInUser()
 print(json.dumps(out))
 '''
-
-
-def script_runner(stack, client, request, extra=None):
-    """(interpreter, environment) for a ClientSession script: our library or upstream's."""
-    if client == 'upstream':
-        upstream = request.getfixturevalue('upstream_koji')
-        env = stack.proc_env(extra)
-        env.pop('PYTHONPATH', None)
-        return upstream.python, upstream.env(env)
-    return sys.executable, stack.proc_env(dict(extra or {}, PYTHONPATH=ROOT))
-
-
-def untimed(text):
-    """stderr without the log lines' timestamps."""
-    return re.sub(r'(?m)^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ ', '', text)
 
 
 def login_script(stack, cert, **opts):
