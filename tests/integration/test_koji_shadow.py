@@ -8,9 +8,7 @@ import sys
 import pytest
 
 import koji
-from tests.fixtures import db as dbfix
-from tests.fixtures.hub import HubServer, _ensure_dsn_user, _make_topdir, add_admin_user, \
-    find_express
+from tests.fixtures.hub import independent_hub
 from tests.fixtures.sessions import client, db_exec
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -30,24 +28,8 @@ HELP_OPTIONS = (
 @pytest.fixture(scope='module')
 def local_hub(hub_server, tmp_path_factory):
     """A second, independent hub: its own database and topdir."""
-    if not find_express():
-        pytest.skip('mod_wsgi-express is not installed')
-    workdir = str(tmp_path_factory.mktemp('localhub'))
-    dbname, dsn = dbfix.create_test_db(prefix='kojilocal')
-    server = None
-    try:
-        dsn = _ensure_dsn_user(dsn)
-        password = add_admin_user(dsn)
-        topdir = os.path.join(workdir, 'koji')
-        _make_topdir(topdir)
-        server = HubServer(workdir, dbname, dsn, topdir, admin_password=password, name='local')
-        server.runas.chown_tree(topdir)
-        server.start()
+    with independent_hub(tmp_path_factory, 'localhub', 'kojilocal', name='local') as server:
         yield server
-    finally:
-        if server is not None:
-            server.stop()
-        dbfix.drop_test_db(dbname)
 
 
 def login(server):
