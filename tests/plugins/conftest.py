@@ -199,3 +199,27 @@ def wait_task(session, task_id, timeout=120):
             return info
         time.sleep(0.5)
     raise AssertionError('task %s did not finish' % task_id)
+
+
+def plugin_build_env(hub_server, tmp_path_factory, host, prefix, plugin, conf_name,
+                     conf_text):
+    """build_env (a real kojid and a build target) on a hub running one plugin with the
+    given config; the module's hub gets its plain config back afterwards."""
+    from tests.integration.test_kojid_build import BuildBuilder, build_env
+    from tests.integration.test_kojid_repos import HUB_OPTS
+    confdir = str(tmp_path_factory.mktemp(prefix + 'conf'))
+    with open(os.path.join(confdir, conf_name), 'w') as fp:
+        fp.write(conf_text)
+    old = os.environ.get(CONF_ENV)
+    os.environ[CONF_ENV] = confdir
+    opts = dict(HUB_OPTS, PluginPath=HUB_PLUGINS, Plugins=plugin)
+    gen = build_env(hub_server, tmp_path_factory, BuildBuilder, host, prefix, hub_opts=opts)
+    try:
+        yield next(gen)
+    finally:
+        gen.close()
+        if old is None:
+            os.environ.pop(CONF_ENV, None)
+        else:
+            os.environ[CONF_ENV] = old
+        hub_server.restart({})

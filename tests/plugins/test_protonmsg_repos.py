@@ -1,14 +1,11 @@
 """protonmsg repo.init / repo.done: a real kojid makes the build tag's repo (newRepo from
 the repo queue) while the hub runs protonmsg against the test RabbitMQ node."""
 import json
-import os
 
 import pytest
 
-from tests.integration.test_kojid_build import BuildBuilder, build_env
-from tests.integration.test_kojid_repos import HUB_OPTS
 from tests.plugins.broker import Collector
-from tests.plugins.conftest import CONF_ENV, HUB_PLUGINS
+from tests.plugins.conftest import plugin_build_env
 
 HOST = 'kojid-protonmsg.test'
 CONF = """[broker]
@@ -28,23 +25,8 @@ def bus(rabbitmq):
 
 @pytest.fixture(scope='module')
 def env(hub_server, tmp_path_factory, rabbitmq, bus):
-    confdir = str(tmp_path_factory.mktemp('pmconf'))
-    with open(os.path.join(confdir, 'protonmsg.conf'), 'w') as fp:
-        fp.write(CONF % rabbitmq.url)
-    old = os.environ.get(CONF_ENV)
-    os.environ[CONF_ENV] = confdir
-    opts = dict(HUB_OPTS, PluginPath=HUB_PLUGINS, Plugins='protonmsg')
-    gen = build_env(hub_server, tmp_path_factory, BuildBuilder, HOST, 'pm', hub_opts=opts)
-    try:
-        yield next(gen)
-    finally:
-        gen.close()
-        if old is None:
-            os.environ.pop(CONF_ENV, None)
-        else:
-            os.environ[CONF_ENV] = old
-        # the module's hub goes back to its plain config
-        hub_server.restart({})
+    yield from plugin_build_env(hub_server, tmp_path_factory, HOST, 'pm', 'protonmsg',
+                                'protonmsg.conf', CONF % rabbitmq.url)
 
 
 def test_repo_messages(env, bus):

@@ -7,31 +7,15 @@ import pytest
 
 from tests.fixtures.cli import PRELOAD
 from tests.fixtures.forkcli import fork_cli
-from tests.integration.test_kojid_build import BuildBuilder, build_env
-from tests.integration.test_kojid_repos import HUB_OPTS
-from tests.plugins.conftest import CLI_PLUGINS, CONF_ENV, HUB_PLUGINS, KOJI
+from tests.plugins.conftest import CLI_PLUGINS, KOJI, plugin_build_env
 
 HOST = 'kojid-sidetag.test'
 
 
 @pytest.fixture(scope='module')
 def env(hub_server, tmp_path_factory):
-    confdir = str(tmp_path_factory.mktemp('stconf'))
-    with open(os.path.join(confdir, 'sidetag.conf'), 'w') as fp:
-        fp.write('[sidetag]\ntrigger_new_repo = True\n')
-    old = os.environ.get(CONF_ENV)
-    os.environ[CONF_ENV] = confdir
-    opts = dict(HUB_OPTS, PluginPath=HUB_PLUGINS, Plugins='sidetag_hub')
-    gen = build_env(hub_server, tmp_path_factory, BuildBuilder, HOST, 'stw', hub_opts=opts)
-    try:
-        yield next(gen)
-    finally:
-        gen.close()
-        if old is None:
-            os.environ.pop(CONF_ENV, None)
-        else:
-            os.environ[CONF_ENV] = old
-        hub_server.restart({})
+    yield from plugin_build_env(hub_server, tmp_path_factory, HOST, 'stw', 'sidetag_hub',
+                                'sidetag.conf', '[sidetag]\ntrigger_new_repo = True\n')
 
 
 def test_add_sidetag_wait(env, tmp_path):
