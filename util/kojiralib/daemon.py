@@ -27,6 +27,10 @@ def quit(msg=None, code=1):
     sys.exit(code)
 
 
+# seconds a worker thread may take to finish its current call at shutdown
+THREAD_STOP_TIMEOUT = 30
+
+
 class Kojira(object):
     """The janitor's state shared by the main loop and the worker threads."""
 
@@ -126,6 +130,10 @@ class Kojira(object):
         # later signals must not interrupt the clean-up
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         self.stopping.set()
+        # each worker logs its subsession out as it stops; the main logout waits for them,
+        # so that the hub never closes a session family while a member closes itself
+        for thread in self.threads.values():
+            thread.join(THREAD_STOP_TIMEOUT)
         try:
             self.deleter.run()
             self.deleter.kill()
