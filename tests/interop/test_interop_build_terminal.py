@@ -1,6 +1,6 @@
 """build in the foreground of a terminal through upstream's client and ours: the srpm
 upload progress bar, and watching by default (no builder runs: the test cancels the
-task, so both watches end the same way).
+task once the watch has printed its first state, so both watches see the same change).
 """
 import os
 import re
@@ -62,9 +62,11 @@ def test_watch_by_default(clients, hub, world):
     for who in ('theirs', 'ours'):
         term = terminal(clients, world, who, 'build', world['target'],
                         'git://scm.example.com/bt.git#1')
-        out = term.read_until('Watching tasks')
+        # cancelling before the first poll would race it: wait for the 'free' line
+        out = term.read_until('/bt.git:1): free')
         hub.cancelTask(int(out.split('Created task: ')[1].split()[0]))
         rc, out, err = term.finish()
         outs[who] = (rc, normal(out), err)
     assert outs['ours'] == outs['theirs']
     assert outs['ours'][0] == 1 and outs['ours'][1].endswith(' was canceled\n')
+    assert ': free -> canceled\n' in outs['ours'][1]
