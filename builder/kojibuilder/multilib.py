@@ -1,9 +1,16 @@
 """Multilib policy: which 64-bit packages also want their 32-bit build in a dist repo.
 
 The methods and the config file (multilib.conf: ``[runtime]`` and ``[devel]`` with
-``white`` / ``black`` name lists, ``[multilib]`` with ``packages`` globs) are those of
-python-multilib, which upstream's kojid uses; this is our own implementation of their
-documented selection rules, working on ``Package`` records read from rpm headers.
+``white`` / ``black`` lists, ``[multilib]`` with ``packages``) are those of python-multilib,
+which upstream's kojid uses (its distRepo asks for the devel method only); this is our own
+implementation of its selection rules, working on ``Package`` records read from rpm headers.
+
+How python-multilib matches the lists (kept here so that a multilib.conf selects the same
+packages on both): it never splits an option value.  The white / black lists are tested
+with ``name in value``, a *substring* test on the raw text, so ``black = httpd`` also
+blacklists ``http`` and ``ttp``; the file method iterates the value and so uses each
+*character* as an fnmatch pattern (a ``*`` anywhere picks every package, otherwise only
+one-letter names can match).
 """
 import configparser
 import fnmatch
@@ -62,11 +69,16 @@ def read_config(path):
     return parser
 
 
-def config_list(parser, section, option):
-    """A whitespace separated list option; a missing section or option is an empty list."""
+def config_value(parser, section, option):
+    """An option's raw text, as python-multilib keeps it; missing ones are empty."""
     if parser is None or not parser.has_option(section, option):
-        return []
-    return parser.get(section, option).split()
+        return ''
+    return parser.get(section, option)
+
+
+def in_list(name, value):
+    """python-multilib's list test: a substring of the raw option text (not a word)."""
+    return bool(name) and name in value
 
 
 class NoMethod(object):
@@ -89,12 +101,13 @@ class AllMethod(NoMethod):
 
 
 class FileMethod(NoMethod):
-    """file: package names matching a glob of [multilib] packages."""
+    """file: [multilib] packages, each character of it an fnmatch pattern (see above)."""
     name = 'file'
 
     def __init__(self, config=None):
         super(FileMethod, self).__init__(config)
-        self.patterns = config_list(config, 'multilib', 'packages')
+        # a string: iterating it yields characters, as python-multilib's loop does
+        self.patterns = config_value(config, 'multilib', 'packages')
 
     def select(self, pkg):
         return any(fnmatch.fnmatch(pkg.name, pat) for pat in self.patterns)
@@ -161,13 +174,13 @@ class RuntimeMethod(NoMethod):
 
     def __init__(self, config=None):
         super(RuntimeMethod, self).__init__(config)
-        self.white = set(config_list(config, 'runtime', 'white'))
-        self.black = set(config_list(config, 'runtime', 'black'))
+        self.white = config_value(config, 'runtime', 'white')
+        self.black = config_value(config, 'runtime', 'black')
 
     def select(self, pkg):
-        if pkg.name in self.black:
+        if in_list(pkg.name, self.black):
             return False
-        if pkg.name in self.white or _base_select(pkg):
+        if in_list(pkg.name, self.white) or _base_select(pkg):
             return True
         if pkg.name.startswith('kernel') and 'kernel' in pkg.provides:
             return False
@@ -180,13 +193,13 @@ class DevelMethod(RuntimeMethod):
 
     def __init__(self, config=None):
         super(DevelMethod, self).__init__(config)
-        self.devel_white = set(config_list(config, 'devel', 'white'))
-        self.devel_black = set(config_list(config, 'devel', 'black'))
+        self.devel_white = config_value(config, 'devel', 'white')
+        self.devel_black = config_value(config, 'devel', 'black')
 
     def select(self, pkg):
-        if pkg.name in self.devel_black:
+        if in_list(pkg.name, self.devel_black):
             return False
-        if pkg.name in self.devel_white or super(DevelMethod, self).select(pkg):
+        if in_list(pkg.name, self.devel_white) or super(DevelMethod, self).select(pkg):
             return True
         if pkg.name.startswith('ghc-'):
             return False

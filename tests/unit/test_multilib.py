@@ -166,11 +166,54 @@ def test_devel_without_lists(pkgs, tmp_path):
 def test_simple_methods(pkgs, conf):
     assert _selected(multilib.get_method('none', conf), pkgs) == []
     assert _selected(multilib.get_method('all', conf), pkgs) == sorted(pkgs)
-    assert _selected(multilib.get_method('file', conf), pkgs) == ['glibc-common', 'steam']
+    # python-multilib's file method tries each character of the value: 'glibc*' holds a '*'
+    assert _selected(multilib.get_method('file', conf), pkgs) == sorted(pkgs)
     assert _selected(multilib.get_method('kernel', conf), pkgs) == ['kernel']
     # yaboot is a ppc loader: an x86_64 yaboot is not picked
     assert _selected(multilib.get_method('yaboot', conf), pkgs) == []
     assert multilib.get_method('yaboot').select(multilib.Package('yaboot', 'ppc'))
+
+
+def _method(tmp_path, name, text):
+    path = tmp_path / 'ml.conf'
+    path.write_text(text)
+    return multilib.get_method(name, str(path))
+
+
+def test_lists_match_substrings_as_python_multilib(tmp_path):
+    """White / black lists are tested with `name in <raw value>`, not by whole words."""
+    lib = multilib.Package('libfoo', 'x86_64', files=['/usr/lib64/libfoo.so.1'])
+    tool = multilib.Package('bar', 'x86_64', files=['/usr/bin/bar'])
+    runtime = _method(tmp_path, 'runtime', '[runtime]\nwhite = xbar-extras\n'
+                                           'black = libfoo-compat other\n')
+    # 'libfoo' is part of 'libfoo-compat', 'bar' of 'xbar-extras'
+    assert not runtime.select(lib)
+    assert runtime.select(tool)
+    # black wins: 'bar' is also part of 'rebar'
+    both = _method(tmp_path, 'runtime', '[runtime]\nwhite = bar\nblack = rebar\n')
+    assert not both.select(tool)
+    # a glob is just text there
+    globbed = _method(tmp_path, 'runtime', '[runtime]\nwhite = ba*\nblack = lib*\n')
+    assert globbed.select(lib) and not globbed.select(tool)
+    devel = _method(tmp_path, 'devel', '[devel]\nwhite = my-bar-tools\n'
+                                       'black = a-libfoo-devel-b\n')
+    assert devel.select(tool)
+    assert not devel.select(multilib.Package('libfoo-devel', 'x86_64'))
+    assert not devel.select(multilib.Package('libfoo', 'x86_64', files=lib.files))
+    assert devel.select(multilib.Package('libbar-devel', 'x86_64'))
+
+
+def test_file_method_tries_each_character(tmp_path):
+    """python-multilib iterates the raw [multilib] packages string."""
+    method = _method(tmp_path, 'file', '[multilib]\npackages = glibc steam\n')
+    for name in ('glibc', 'steam', 'g'):
+        pkg = multilib.Package(name, 'x86_64')
+        assert method.select(pkg) == (name == 'g')
+    method = _method(tmp_path, 'file', '[multilib]\npackages = a?\n')
+    assert method.select(multilib.Package('z', 'x86_64'))
+    assert not method.select(multilib.Package('zz', 'x86_64'))
+    assert _method(tmp_path, 'file', '[multilib]\npackages = x*\n').select(
+        multilib.Package('anything', 'x86_64'))
 
 
 def test_bad_method_and_config(tmp_path):
