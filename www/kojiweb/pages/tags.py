@@ -41,7 +41,9 @@ def taginfo(req, tagID, all='0', packageOrder='package_name', packageStart=None,
     repo = mc.getRepo(tag['id'], state=koji.REPO_READY)
     ext_repos = mc.getExternalRepoList(tag['id'])
     perms = mc.getAllPerms()
+    nrequests = mc.repo.queryQueue([['tag_id', '=', tag['id']]], opts={'countOnly': True})
     mc.call_all(strict=True)
+    values['requestCount'] = nrequests.result
     values['numPackages'] = npkgs.result
     values['numPackagesBlocked'] = npkgs_all.result
     values['numBuilds'] = nbuilds.result

@@ -167,7 +167,10 @@ def taskinfo(req, taskID):
     host = mc.getHost(task['host_id']) if task['host_id'] else None
     channel = mc.getChannel(task['channel_id']) if task['channel_id'] else None
     output = mc.listTaskOutput(task_id, all_volumes=True)
+    requests = mc.repo.queryQueue([['task_id', '=', task_id]], ['id']) \
+        if task['method'] == 'newRepo' else None
     mc.call_all(strict=True)
+    values['requests'] = requests.result if requests else []
     values['parent'] = parent.result if parent else None
     values['descendents'] = desc.result
     values['taskBuilds'] = builds.result[:1]

@@ -53,22 +53,27 @@ def _set(values, prefix, data_name, start, order, count, total, rng):
 
 def paginate_method(server, values, method, args=(), kw=None, start=None, order=None,
                     default_order=None, data_name='data', prefix=None, page_size=PAGE,
-                    count=True):
-    """Call a hub method with queryOpts; `count=False` skips the countOnly call (the total
-    is then only known on the last page)."""
+                    count=True, opts_arg='queryOpts'):
+    """Call a hub method with queryOpts (or the keyword opts_arg names: repo.queryQueue
+    takes `opts`); `count=False` skips the countOnly call (the total is then only known on
+    the last page)."""
     kw = dict(kw or {})
     start = _int(start)
     order = check_order(order, default_order)
     opts = {'offset': start, 'limit': page_size}
     if order:
         opts['order'] = order
-    data = getattr(server, method)(*args, queryOpts=opts, **kw)
     if count:
-        total = getattr(server, method)(*args, queryOpts={'countOnly': True}, **kw)
-    elif len(data) < page_size:
-        total = start + len(data)
+        # the page and its count in one round trip
+        mc = server.multicall()
+        call = getattr(mc, method)
+        data = call(*args, **dict(kw, **{opts_arg: opts}))
+        total = call(*args, **dict(kw, **{opts_arg: {'countOnly': True}}))
+        mc.call_all(strict=True)
+        data, total = data.result, total.result
     else:
-        total = None
+        data = getattr(server, method)(*args, **dict(kw, **{opts_arg: opts}))
+        total = start + len(data) if len(data) < page_size else None
     _set(values, prefix, data_name, start, order, len(data), total, page_size)
     values[data_name] = data
     return data
