@@ -1,7 +1,7 @@
 """buildArch: one arch of an rpm build, in a fresh buildroot of the build tag's repo.
 
-Also BaseBuildTask, the host check every buildroot-making task shares: a host none of
-whose arches the build tag has refuses the task before opening it.
+Also BaseBuildTask, the host check buildroot-making tasks share (checkHostArch): a host
+none of whose arches the build tag has refuses the task before opening it.
 """
 import hashlib
 import json
@@ -37,9 +37,6 @@ class BaseBuildTask(BaseTaskHandler):
         self.logger.info('Task %s (%s): tag arches (%s) and host arches (%s) are disjoint',
                          self.id, self.method, ', '.join(tag_arches), ', '.join(host_arches))
         return False
-
-    def checkHost(self, hostdata):
-        return self.checkHostArch(self.params[1], hostdata)
 
     def buildroot(self, tag, arch, **kwargs):
         broot = make_buildroot(self.session, self.options, tag, arch, self.id, **kwargs)
@@ -84,6 +81,11 @@ class BuildArchTask(BaseBuildTask):
 
     Methods = ['buildArch']
     _taskWeight = BASE_WEIGHT
+
+    def checkHost(self, hostdata):
+        # not on BaseBuildTask: its plugin subclasses (createKiwiImage, createDudIso)
+        # have no tag as their second argument
+        return self.checkHostArch(self.params[1], hostdata)
 
     def updateWeight(self, name):
         try:
