@@ -9,6 +9,7 @@ import glob
 import logging
 import os
 import pwd
+import signal
 import subprocess
 import time
 
@@ -130,26 +131,87 @@ def _drop_privileges(user):
     return preexec
 
 
-def run_watched(cmd, outfile, watcher, env=None, cwd=None, user=None, append=False):
+class CommandTimeout(Exception):
+    """A command ran past its time limit and was killed (with everything it started)."""
+
+    def __init__(self, cmd, timeout):
+        super(CommandTimeout, self).__init__('Timeout(%s) expired for command: %s'
+                                             % (timeout, ' '.join(cmd)))
+        self.cmd = cmd
+        self.timeout = timeout
+
+
+def _descendants(pid):
+    """pids of pid's children, grandchildren... (from /proc), deepest last."""
+    parents = {}
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry) as fo:
+                fields = fo.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(entry))
+    found = []
+    todo = [pid]
+    while todo:
+        kids = parents.get(todo.pop(), [])
+        found.extend(kids)
+        todo.extend(kids)
+    return found
+
+
+def kill_tree(proc):
+    """SIGKILL a command and its descendants.
+
+    The command stays in the task's process group (so that cancelling the task still kills
+    it), hence the walk instead of a killpg of a group of its own."""
+    pids = [proc.pid] + _descendants(proc.pid)
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    proc.wait()
+
+
+def run_watched(cmd, outfile, watcher, env=None, cwd=None, user=None, append=False,
+                timeout=None):
     """Run cmd with stdout/stderr in outfile, polling watcher; returns the exit code.
 
-    A signal death is returned as 128 + signal number, as a shell reports it.
+    A signal death is returned as 128 + signal number, as a shell reports it.  With a
+    timeout (seconds) a command still running then is killed, the log says so, and
+    CommandTimeout is raised.
     """
     os.makedirs(os.path.dirname(os.path.abspath(outfile)), exist_ok=True)
     environ = dict(os.environ)
     if env:
         environ.update(env)
     logger.info('Running: %s', ' '.join(cmd))
+    deadline = time.monotonic() + timeout if timeout else None
+    expired = None
     with open(outfile, 'ab' if append else 'wb') as out:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, env=environ, cwd=cwd,
                                 preexec_fn=_drop_privileges(user))
         while True:
+            wait = POLL_INTERVAL
+            if deadline is not None:
+                wait = max(0, min(wait, deadline - time.monotonic()))
             try:
-                proc.wait(timeout=POLL_INTERVAL)
+                proc.wait(timeout=wait)
                 break
             except subprocess.TimeoutExpired:
+                if deadline is not None and time.monotonic() >= deadline:
+                    kill_tree(proc)
+                    expired = CommandTimeout(cmd, timeout)
+                    out.write(('\n%s\n' % expired).encode())
+                    break
                 watcher.poll()
     watcher.poll()
+    if expired is not None:
+        logger.error('%s', expired)
+        raise expired
     code = proc.returncode
     return code if code >= 0 else 128 - code

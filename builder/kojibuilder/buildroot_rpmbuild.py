@@ -20,6 +20,7 @@ import koji
 from koji.util import parseStatus
 
 from .buildroot import BuildRoot
+from .buildroot_logs import CommandTimeout
 
 DNF = '/usr/bin/dnf'
 RPMBUILD = 'rpmbuild'
@@ -192,10 +193,19 @@ class RpmbuildBuildRoot(BuildRoot):
         if reqs:
             self._dnf(reqs, strict=False)
 
-    def _rpmbuild(self, args, logname='build.log', cwd=None):
+    def _rpmbuild(self, args, what, logname='build.log', cwd=None):
+        """Run rpmbuild under kojid's rpmbuild_timeout, as mock runs it under the same
+        config_opts['rpmbuild_timeout']: past it the build is killed and fails."""
         cmd = self._sandboxed([RPMBUILD] + list(args))
-        return self.run(cmd, os.path.join(self.resultdir(), logname), env=self._env(),
-                        cwd=cwd)
+        timeout = getattr(self.options, 'rpmbuild_timeout', None) or None
+        try:
+            return self.run(cmd, os.path.join(self.resultdir(), logname), env=self._env(),
+                            cwd=cwd, timeout=timeout)
+        except CommandTimeout:
+            self.expire()
+            raise koji.BuildError('%s, rpmbuild killed after the rpmbuild_timeout of %s '
+                                  'seconds; see %s for more information'
+                                  % (what, timeout, logname))
 
     def build(self, srpm, arch=None):
         self.markBuilding()
@@ -206,11 +216,12 @@ class RpmbuildBuildRoot(BuildRoot):
         args = self._define_args()
         if arch:
             args += ['--target', arch]
-        code = self._rpmbuild(args + ['--rebuild', srpm])
+        what = 'error building package (arch %s)' % arch
+        code = self._rpmbuild(args + ['--rebuild', srpm], what)
         self.session.host.updateBuildRootList(self.id, self.getPackageList())
         if code:
-            msg = 'error building package (arch %s), %s; see build.log for more information' \
-                % (arch, parseStatus(code << 8, RPMBUILD))
+            msg = '%s, %s; see build.log for more information' \
+                % (what, parseStatus(code << 8, RPMBUILD))
             deps = failed_deps(os.path.join(self.resultdir(), 'build.log'))
             if deps:
                 msg += ' (%s: %s)' % (FAILED_DEPS, ', '.join(deps))
@@ -224,7 +235,7 @@ class RpmbuildBuildRoot(BuildRoot):
         for path in glob.glob(os.path.join(topdir, 'SRPMS', '*.src.rpm')):
             shutil.move(path, self.resultdir())
         if not glob.glob(os.path.join(self.resultdir(), '*.src.rpm')):
-            code = self._rpmbuild(args + ['-rs', srpm])
+            code = self._rpmbuild(args + ['-rs', srpm], what)
             for path in glob.glob(os.path.join(topdir, 'SRPMS', '*.src.rpm')):
                 shutil.move(path, self.resultdir())
 
@@ -241,7 +252,8 @@ class RpmbuildBuildRoot(BuildRoot):
         if len(specs) > 1:
             raise koji.BuildError('Multiple spec files found: %s' % specs)
         code = self._rpmbuild(self._define_args({'_topdir': srpm_dir})
-                              + ['--target', 'noarch', '-bs', '--nodeps', specs[0]])
+                              + ['--target', 'noarch', '-bs', '--nodeps', specs[0]],
+                              'error building srpm')
         for path in glob.glob(os.path.join(srpm_dir, 'SRPMS', '*.src.rpm')):
             shutil.move(path, self.resultdir())
         if code:
@@ -262,6 +274,6 @@ class RpmbuildBuildRoot(BuildRoot):
         extra = {'_sourcedir': srcdir, '_specdir': os.path.dirname(specfile),
                  '_srcrpmdir': self.resultdir()}
         code = self._rpmbuild(self._define_args(extra) + ['--target', 'noarch', '-bs',
-                                                          specfile])
+                                                          specfile], 'error building srpm')
         if code:
             self._fail(koji.BuildError, 'error building srpm', code, 'build.log')
