@@ -9,7 +9,7 @@ import koji
 
 webdriver = pytest.importorskip('selenium.webdriver')
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
 CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
 DRIVER = shutil.which('chromedriver')
@@ -94,3 +94,32 @@ def test_names_with_markup_do_not_run(web, browser):
         assert browser.execute_script('return window.__xss === undefined'), path
         assert payload in browser.find_element(By.TAG_NAME, 'body').text or \
             'window.__xss' in browser.find_element(By.TAG_NAME, 'body').text, path
+
+
+def test_page_jump_select(web, browser):
+    """Choosing a page in the pager's select loads it, keeping the list's sort order."""
+    mc = web.admin.multicall()
+    for i in range(60):
+        mc.createTag('jump-%02d' % i)
+    mc.call_all(strict=True)
+    total = len(web.admin.listTags())
+    browser.get(web.https_url + '/tags?order=-name')
+
+    def names():
+        links = browser.find_elements(By.CSS_SELECTOR, '#taglist a[href^="taginfo?tagID="]')
+        return [a.text for a in links]
+    first = names()
+    assert len(first) == 50 and first == sorted(first, reverse=True)
+    select = Select(browser.find_element(By.CSS_SELECTOR, 'form.pageJump select'))
+    assert [o.text for o in select.options] == [str(n + 1) for n in range((total + 49) // 50)]
+    assert select.first_selected_option.text == '1'
+    select.select_by_visible_text('2')
+    wait_for(browser, lambda d: 'start=50' in d.current_url)
+    assert 'order=-name' in browser.current_url
+    second = names()
+    assert second and not set(second) & set(first)
+    assert second == sorted(second, reverse=True) and second[0] < first[-1]
+    select = Select(browser.find_element(By.CSS_SELECTOR, 'form.pageJump select'))
+    assert select.first_selected_option.text == '2'
+    assert 'through %d of %d' % (min(100, total), total) in \
+        browser.find_element(By.CSS_SELECTOR, '.pager .range').text

@@ -201,6 +201,15 @@ def test_tags_paging_and_sorting(web, data):
     rows2 = re.findall(r'<a href="taginfo\?tagID=\d+">([^<]+)</a>', second)
     assert rows2 and not set(rows2) & set(rows)
     assert 'href="tags?order=name&amp;start=50"' in first
+    # the page-jump form keeps the other parameters and names the start field
+    jump = re.search(r'<form class="pageJump" action="tags" method="get">(.*?)</form>',
+                     first).group(1)
+    assert '<input type="hidden" name="order" value="name"/>' in jump
+    assert '<select name="start" onchange="this.form.submit()">' in jump
+    assert '<option value="0" selected="selected">1</option>' in jump
+    assert '<option value="50">2</option>' in jump
+    assert '<noscript><input type="submit" value="Go"/></noscript>' in jump
+    assert '1 through 50 of' in first
     desc = ok(web.get('tags?order=-name'))
     rows3 = re.findall(r'<a href="taginfo\?tagID=\d+">([^<]+)</a>', desc)
     assert rows3 == sorted(rows3, reverse=True)

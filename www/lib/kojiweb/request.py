@@ -275,7 +275,9 @@ class Request(object):
             util.escapeHTML(href), util.escapeHTML(label), arrow))
 
     def pager(self, values, prefix=''):
-        """Previous/next links and the page numbers of a list."""
+        """Previous/next links, the range shown, and a select of page numbers that jumps
+        to the chosen page (a GET form: it also works without JavaScript, via its button).
+        """
         def key(suffix):
             return prefix + suffix if prefix else suffix[0].lower() + suffix[1:]
         start, count, rng = values[key('Start')], values[key('Count')], values[key('Range')]
@@ -283,21 +285,49 @@ class Request(object):
         pages = values[key('Pages')]
         if len(pages) <= 1 and start == 0:
             return ''
+        esc = util.escapeHTML
         out = ['<span class="pager">']
         if start > 0:
-            out.append('<a href="%s">&lt;&lt;&lt;</a>' % util.escapeHTML(
+            out.append('<a href="%s">&lt;&lt;&lt;</a>' % esc(
                 self.link(**{skey: max(start - rng, 0)})))
-        for page in pages:
-            if page == values[key('CurrentPage')]:
-                out.append('<strong>%d</strong>' % (page + 1))
-            else:
-                out.append('<a href="%s">%d</a>' % (
-                    util.escapeHTML(self.link(**{skey: page * rng})), page + 1))
+        if count:
+            total = self._pager_total(values, prefix)
+            out.append('<span class="range">%d through %d%s</span>' % (
+                start + 1, start + count, ' of %d' % total if total is not None else ''))
+        if len(pages) > 1:
+            out.append(self._page_jump(skey, rng, pages, values[key('CurrentPage')]))
         if count == rng:
-            out.append('<a href="%s">&gt;&gt;&gt;</a>' % util.escapeHTML(
+            out.append('<a href="%s">&gt;&gt;&gt;</a>' % esc(
                 self.link(**{skey: start + rng})))
         out.append('</span>')
         return util.SafeValue(' '.join(out))
+
+    @staticmethod
+    def _pager_total(values, prefix):
+        names = [k for k in values if k.startswith('total')]
+        # paging.py sets one total<DataName> per paged list; with several, match the prefix
+        for name in names:
+            if prefix and name[5:].lower().startswith(prefix.lower()):
+                return values[name]
+        return values[names[0]] if len(names) == 1 else None
+
+    def _page_jump(self, skey, rng, pages, current):
+        """`<form class="pageJump">`: this page's other parameters as hidden fields."""
+        esc = util.escapeHTML
+        out = ['<form class="pageJump" action="%s" method="get">' % esc(self.page)]
+        for name, value in self.params.items():
+            if name in (skey, 'a'):
+                continue
+            for item in (value if isinstance(value, list) else [value]):
+                out.append('<input type="hidden" name="%s" value="%s"/>'
+                           % (esc(name), esc(item)))
+        out.append('<label>Page: <select name="%s" onchange="this.form.submit()">' % esc(skey))
+        for page in pages:
+            out.append('<option value="%d"%s>%d</option>' % (
+                page * rng, ' selected="selected"' if page == current else '', page + 1))
+        out.append('</select></label><noscript><input type="submit" value="Go"/></noscript>'
+                   '</form>')
+        return ''.join(out)
 
 
 def _greeting():
