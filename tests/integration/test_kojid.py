@@ -158,10 +158,14 @@ class Builder(object):
         with open(self.conf, 'w') as fo:
             fo.write('\n'.join(lines) + '\n')
 
+    # extra environment of the daemon (e.g. a PYTHONPATH with stand-in libraries)
+    extra_env = {}
+
     def start(self):
         self.write_conf()
         env = dict(os.environ)
         env.pop('PYTHONPATH', None)
+        env.update(self.extra_env)
         out = open(self.out, 'ab')
         try:
             self.proc = subprocess.Popen(
