@@ -9,10 +9,10 @@ import pytest
 
 import koji
 from tests.fixtures.hub import independent_hub
-from tests.fixtures.sessions import client, db_exec
+from tests.fixtures.sessions import client
+from tests.fixtures.shadow import (ROOT, SHADOW, give_buildroot, import_build, login,
+                                   make_runner)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SHADOW = os.path.join(ROOT, 'util', 'koji-shadow')
 TAG = 'dist-f1'
 
 HELP_OPTIONS = (
@@ -32,22 +32,13 @@ def local_hub(hub_server, tmp_path_factory):
         yield server
 
 
-def login(server):
-    session = client(server, server.admin_user, server.admin_password)
-    session.login()
-    return session
-
-
 @pytest.fixture(scope='module')
 def remote(hub_server, rpm_builds):
     """The remote hub with tag dist-f1: a noarch build, an arch build, two empty ones."""
     session = login(hub_server)
     session.createTag(TAG)
     for build in (rpm_builds.noarch, rpm_builds.arch):
-        for path in [build.srpm] + list(build.rpms):
-            serverdir = 'shadow-src/%s' % os.path.basename(path)
-            session.uploadWrapper(path, serverdir)
-            session.importRPM(serverdir, os.path.basename(path))
+        import_build(session, build)
         session.packageListAdd(TAG, build.name, owner='kojiadmin')
         session.tagBuildBypass(TAG, build.nvr)
     for name in ('ignoreme', 'blockme'):
@@ -65,23 +56,6 @@ def local(local_hub, rpm_builds):
     session.packageListAdd(TAG, rpm_builds.noarch.name, owner='kojiadmin')
     yield session
     session.logout()
-
-
-def make_runner(hub_server, local_hub, workdir):
-    """run(*args, import_only, rules, blacklist): koji-shadow with a config for the pair."""
-    def run(*args, import_only=True, rules='', blacklist='blockme-*'):
-        conf = os.path.join(str(workdir), 'koji-shadow.conf')
-        with open(conf, 'w') as fp:
-            fp.write('[main]\nserver = %s\nremote = %s\nuser = %s\npassword = %s\n'
-                     'remote_topurl = %s\nworkpath = %s\nimport_noarch_only = %s\n'
-                     '[rules]\nignorelist = ignore*\nblacklist = %s\n%s'
-                     % (local_hub.url, hub_server.url, local_hub.admin_user,
-                        local_hub.admin_password, hub_server.topurl,
-                        os.path.join(str(workdir), 'work'),
-                        'true' if import_only else 'false', blacklist, rules))
-        return subprocess.run([sys.executable, SHADOW, '-c', conf] + list(args),
-                              capture_output=True, text=True, timeout=300)
-    return run
 
 
 @pytest.fixture
@@ -112,7 +86,8 @@ def test_config_is_required():
 @pytest.fixture(scope='module')
 def imported(remote, local, hub_server, local_hub, rpm_builds, tmp_path_factory):
     """The import story, run once per module (so the tests hold in any order): a test-mode
-    run, a run whose binary rpm download fails, the run that resumes, and one more."""
+    run, a run whose binary rpm download fails, the run that resumes (with --link-imports:
+    downloaded straight into the local work area), and one more."""
     run = make_runner(hub_server, local_hub, tmp_path_factory.mktemp('shadow'))
     noarch = rpm_builds.noarch
     story = {'test': run('--test', TAG)}
@@ -128,7 +103,8 @@ def imported(remote, local, hub_server, local_hub, rpm_builds, tmp_path_factory)
     finally:
         os.rename(path + '.hidden', path)
     story['after_failed'] = rpm_names(local, noarch.nvr)
-    story['resumed'] = run('--tag-build', TAG)
+    story['resumed'] = run('--tag-build', '--link-imports', TAG,
+                           main='topdir = %s\n' % local_hub.topdir)
     story['after_resumed'] = rpm_names(local, noarch.nvr)
     story['again'] = run(TAG)
     story['after_again'] = rpm_names(local, noarch.nvr)
@@ -144,7 +120,7 @@ def test_test_mode_imports_nothing(imported, rpm_builds):
     assert imported['after_test'] is None
 
 
-def test_import_resumes_after_a_failure(imported, local, local_hub, rpm_builds):
+def test_import_resumes_after_a_failure(imported, local, hub_server, local_hub, rpm_builds):
     noarch = rpm_builds.noarch
     res = imported['failed']
     assert res.returncode == 0, res.stdout + res.stderr
@@ -167,10 +143,14 @@ def test_import_resumes_after_a_failure(imported, local, local_hub, rpm_builds):
     assert local.getBuild(rpm_builds.arch.nvr) is None
     assert local.getBuild('ignoreme-1-1') is None and local.getBuild('blockme-1-1') is None
 
-    # the files came over the wire from the remote topurl into the local topdir
+    # the files came over the wire from the remote topurl into the local topdir; with
+    # --link-imports the binary went straight into the local work area, no upload
     local_paths = koji.PathInfo(local_hub.topdir)
     assert os.path.isfile(os.path.join(local_paths.build(local_build),
                                        local_paths.rpm(imported['binary'])))
+    assert 'Downloading %s/packages/' % hub_server.topurl in out
+    assert ' to %s/work/koji-shadow/' % local_hub.topdir in out
+    assert 'Uploading' not in out
 
     # nothing left to do: a third run finds the build in common
     res = imported['again']
@@ -189,31 +169,6 @@ def test_single_build_and_unknown_tag(shadow, remote, local, rpm_builds, tmp_pat
     res = shadow('no-such-tag')
     assert res.returncode == 1
     assert 'no-such-tag' in res.stderr
-
-
-def give_buildroot(server, session, build_nvr, dep_nvr, tag):
-    """Record on the remote that build_nvr was built in a buildroot of `tag` holding
-    dep_nvr's rpms (the hub makes such rows only for builds kojid runs)."""
-    session.addHost('shadow-builder', ['x86_64'])
-    build = session.getBuild(build_nvr)
-    dep = session.getBuild(dep_nvr)
-    db_exec(server, """
-        WITH t AS (INSERT INTO task (state, channel_id, owner, method, arch)
-                   SELECT 2, MIN(c.id), (SELECT id FROM users WHERE name = 'kojiadmin'),
-                          'buildArch', 'x86_64' FROM channels c RETURNING id),
-             r AS (INSERT INTO repo (tag_id, state)
-                   SELECT id, 1 FROM tag WHERE name = %(tag)s RETURNING id),
-             b AS (INSERT INTO buildroot (br_type) VALUES (0) RETURNING id),
-             s AS (INSERT INTO standard_buildroot (buildroot_id, host_id, repo_id, task_id,
-                                                   state)
-                   SELECT b.id, (SELECT id FROM host WHERE name = 'shadow-builder'), r.id,
-                          t.id, 3 FROM b, r, t RETURNING buildroot_id),
-             l AS (INSERT INTO buildroot_listing (buildroot_id, rpm_id, is_update)
-                   SELECT s.buildroot_id, rpminfo.id, FALSE FROM s, rpminfo
-                   WHERE rpminfo.build_id = %(dep)s RETURNING buildroot_id)
-        UPDATE rpminfo SET buildroot_id = (SELECT DISTINCT buildroot_id FROM l)
-        WHERE build_id = %(build)s AND arch <> 'src'""",
-            {'tag': tag, 'dep': dep['id'], 'build': build['id']})
 
 
 @pytest.fixture(scope='module')

@@ -5,13 +5,12 @@ completed by the next run without duplicates.
 """
 import os
 import random
+import shutil
 import string
 import time
+import urllib.parse
 
 import koji
-
-# uid/gid of the web server account on Fedora-like hub hosts (as upstream assumes)
-APACHE_ID = 48
 
 
 def unique_path(prefix):
@@ -20,7 +19,20 @@ def unique_path(prefix):
     return '%s/%r.%s' % (prefix, time.time(), tail)
 
 
+def local_source(url):
+    """The file a file:// address names (the remote topdir mounted here), else None."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != 'file':
+        return None
+    return urllib.parse.unquote(parts.path)
+
+
 def download(url, dest):
+    """Copy url to dest: over HTTP(S) (status checked), or from the filesystem."""
+    path = local_source(url)
+    if path is not None:
+        shutil.copyfile(path, dest)
+        return
     resp = koji.request_with_retry().get(url, stream=True)
     try:
         resp.raise_for_status()
@@ -31,26 +43,51 @@ def download(url, dest):
         resp.close()
 
 
+def _work_dir(serverdir):
+    """Make the work-area directory, owned like the work area itself so the hub (the web
+    server account) can move the files out of it."""
+    workdir = koji.pathinfo.work()
+    dirname = os.path.join(workdir, serverdir)
+    koji.ensuredir(dirname)
+    try:
+        st = os.stat(workdir)
+        for path in (os.path.dirname(dirname), dirname):
+            os.chown(path, st.st_uid, st.st_gid)
+    except OSError:
+        pass
+    return dirname
+
+
+def link_into_work(shadow, url, serverdir, fname):
+    """--link-imports: put the file straight into the local hub's work area, no upload.
+
+    A file:// remote topurl (the remote topdir on this host) is hard-linked, or copied
+    when the link cannot be made (another filesystem); other addresses are downloaded.
+    """
+    old_umask = os.umask(0o002)
+    try:
+        dest = os.path.join(_work_dir(serverdir), fname)
+        source = local_source(url)
+        if source is not None:
+            try:
+                os.link(source, dest)
+                shadow.log('Linked %s to %s' % (source, dest))
+                return
+            except OSError as exc:
+                shadow.log('Cannot link %s (%s), copying' % (source, exc))
+        shadow.log('Downloading %s to %s' % (url, dest))
+        download(url, dest)
+    finally:
+        os.umask(old_umask)
+
+
 def import_url(shadow, url, fname):
-    """Fetch one rpm and import it (uploaded, or written into the work dir with
+    """Fetch one rpm and import it (uploaded, or placed in the work area with
     --link-imports)."""
     options = shadow.options
     serverdir = unique_path('koji-shadow')
     if options.link_imports:
-        # straight into the hub's work area (koji-shadow runs on the hub host): the
-        # directory is group-writable and handed to the web server account if we can
-        dest = os.path.join(koji.pathinfo.work(), serverdir, fname)
-        old_umask = os.umask(0o002)
-        try:
-            koji.ensuredir(os.path.dirname(dest))
-            try:
-                os.chown(os.path.dirname(dest), APACHE_ID, APACHE_ID)
-            except OSError:
-                pass
-            shadow.log('Downloading %s to %s' % (url, dest))
-            download(url, dest)
-        finally:
-            os.umask(old_umask)
+        link_into_work(shadow, url, serverdir, fname)
     else:
         koji.ensuredir(options.workpath)
         dest = os.path.join(options.workpath, fname)

@@ -3,6 +3,8 @@ import os
 import socket
 import sys
 
+import requests
+
 import koji
 
 from ..common import ensure_connection, error
@@ -61,9 +63,18 @@ def activate_session(session, options, log):
         log('successfully connected to hub')
 
 
+def check_remote(shadow):
+    """Stop before any work if the remote hub cannot be reached at all."""
+    try:
+        shadow.remote.getAPIVersion()
+    except requests.exceptions.ConnectionError as exc:
+        error('Error: Unable to connect to remote server %s: %s' % (shadow.options.remote, exc))
+
+
 def run(shadow, args):
     options = shadow.options
     tag = args[0] if args else None
+    check_remote(shadow)
     if options.logfile:
         try:
             shadow.logfile = os.open(options.logfile, os.O_CREAT | os.O_RDWR | os.O_APPEND,
@@ -107,6 +118,11 @@ def main(argv=None):
             error('Error: cannot log in to %s: %s' % (options.server, exc))
     remote_opts = {'anon_retry': True, 'debug_xmlrpc': options.debug_xmlrpc,
                    'debug': options.debug}
+    for key in ('max_retries', 'retry_interval'):
+        if getattr(options, key) is not None:
+            remote_opts[key] = getattr(options, key)
+    # the local topdir: where --link-imports puts files for the local hub
+    koji.pathinfo.topdir = options.topdir
     remote = koji.ClientSession(options.remote, remote_opts)
     shadow = Shadow(options, session, remote)
     shadow.tracker = BuildTracker(shadow, rules)

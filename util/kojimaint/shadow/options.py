@@ -92,4 +92,24 @@ def get_options(argv=None):
             parser.error('Invalid value for %s in config file: %s' % (name, exc))
     options, args = parser.parse_args(argv, values=defaults)
     options.config = config
+    try:
+        read_config_only(options, config)
+    except ValueError as exc:
+        parser.error('Invalid value in config file: %s' % exc)
     return options, args, messages
+
+
+# [main] keys without a command line twin (upstream reads none of them): retries of both
+# sessions, so an unreachable remote fails in seconds rather than after ten minutes, and
+# the local hub's topdir, where --link-imports writes
+CONFIG_ONLY = (('max_retries', int), ('retry_interval', int), ('topdir', str))
+
+
+def read_config_only(options, config):
+    for name, conv in CONFIG_ONLY:
+        value = None
+        if config.has_option('main', name):
+            value = conv(config.get('main', name))
+        setattr(options, name, value)
+    if options.topdir is None:
+        options.topdir = koji.BASEDIR

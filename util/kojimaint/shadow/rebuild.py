@@ -7,6 +7,10 @@ waited for, then the srpm is uploaded and built against that repo.
 import os
 import time
 
+import requests
+
+import koji
+
 from .imports import download, unique_path
 
 REPO_POLL = 1
@@ -21,17 +25,17 @@ def _shadow_tag(shadow, build):
         if session.getInheritanceData(taginfo['id']):
             shadow.log('Warning: shadow build tag has inheritance')
         return taginfo
+    # the remote read comes first and the tag is made with its extra in one call: a
+    # remote fault cannot leave a local tag without the extra for later runs to reuse
+    remote_tag = shadow.remote.getTag(build.br_tag)
+    extra = remote_tag.get('extra') if remote_tag else None
     perm_id = None
     for perm in session.getAllPerms():
         if perm['name'] == 'admin':
             perm_id = perm['id']
             break
-    session.createTag(name, perm=perm_id, arches=shadow.options.arches)
-    taginfo = session.getTag(name, strict=True)
-    remote_tag = shadow.remote.getTag(build.br_tag)
-    if remote_tag and remote_tag.get('extra'):
-        session.editTag2(name, extra=remote_tag['extra'])
-    return taginfo
+    session.createTag(name, perm=perm_id, arches=shadow.options.arches, extra=extra or None)
+    return session.getTag(name, strict=True)
 
 
 def _package_owners(shadow, names):
@@ -118,16 +122,46 @@ def upload_source(shadow, build):
     options = shadow.options
     if not (options.remote_topurl and build.srpm):
         return None
-    import koji
     pathinfo = koji.PathInfo(options.remote_topurl)
     url = '%s/%s' % (pathinfo.build(build.info), pathinfo.rpm(build.srpm))
     shadow.log('Downloading %s' % url)
-    dest = os.path.join(options.workpath, '%s.src.rpm' % build.nvr)
+    dest = os.path.join(options.workpath, source_name(build))
     koji.ensuredir(os.path.dirname(dest))
-    download(url, dest)
+    try:
+        download(url, dest)
+    except (OSError, requests.exceptions.RequestException) as exc:
+        shadow.log('Error: cannot fetch %s: %s' % (url, exc))
+        return None
     serverdir = unique_path('koji-shadow')
     shadow.session.uploadWrapper(dest, serverdir, blocksize=65536)
+    os.unlink(dest)
     return '%s/%s' % (serverdir, os.path.basename(dest))
+
+
+def source_name(build):
+    return '%s.src.rpm' % build.nvr
+
+
+def open_rebuilds(shadow):
+    """{srpm file name: task id} of our build tasks that have not finished yet.
+
+    A rebuild submitted by an earlier run has no local build until a builder starts it;
+    finding its task keeps the next run from submitting the same rebuild again.
+    """
+    session = shadow.session
+    user = session.getLoggedInUser()
+    if not user:
+        return {}
+    states = [koji.TASK_STATES[s] for s in ('FREE', 'OPEN', 'ASSIGNED')]
+    tasks = session.listTasks(opts={'method': 'build', 'owner': user['id'], 'state': states,
+                                    'decode': True},
+                              queryOpts={'order': 'id'})
+    found = {}
+    for task in tasks:
+        args = task['request'] or []
+        if args and isinstance(args[0], str) and args[0].startswith('koji-shadow/'):
+            found[os.path.basename(args[0])] = task['id']
+    return found
 
 
 def wait_repo(shadow, tag, event_id):

@@ -7,7 +7,7 @@ import koji
 
 from .builds import LocalBuild, TrackedBuild
 from .imports import import_build
-from .rebuild import rebuild
+from .rebuild import open_rebuilds, rebuild, source_name
 
 STATES = ('common', 'pending', 'missing', 'broken', 'brokendeps', 'noroot', 'blocked',
           'grey')
@@ -30,6 +30,7 @@ class BuildTracker(object):
         self.builds = {}
         self.state_idx = {state: {} for state in STATES}
         self.substitute_idx = {}
+        self._open_rebuilds = None
 
     @property
     def options(self):
@@ -294,6 +295,14 @@ class BuildTracker(object):
     def _jobs_full(self):
         return self.options.max_jobs and len(self.state_idx['pending']) >= self.options.max_jobs
 
+    def running_rebuild(self, build):
+        """The task of a rebuild of this build that an earlier run submitted, if open."""
+        if self.options.test:
+            return None
+        if self._open_rebuilds is None:
+            self._open_rebuilds = open_rebuilds(self.shadow)
+        return self._open_rebuilds.get(source_name(build))
+
     def rebuild_missing(self):
         """Start rebuilds of missing builds whose deps are all available."""
         started = False
@@ -304,8 +313,20 @@ class BuildTracker(object):
         for _order, _id, build in missing:
             if not self.deps_ready(build):
                 continue
+            task_id = self.running_rebuild(build)
+            if task_id:
+                self.log('Rebuild in progress: %s (task %i)' % (build.nvr, task_id))
+                build.task_id = task_id
+                build.set_state('pending')
+                started = True
+                continue
             self.log('rebuild: %s' % build.nvr)
-            task_id = rebuild(self.shadow, build)
+            try:
+                task_id = rebuild(self.shadow, build)
+            except (koji.GenericError, OSError) as exc:
+                # a remote or local fault: this build waits for the next run
+                self.log('Error: rebuild of %s failed: %s' % (build.nvr, exc))
+                task_id = None
             started = True
             if self.options.test:
                 build.set_state('common')
