@@ -441,3 +441,59 @@ def test_prune_sig_hastag_volume(gc, world, hub_server, signed_rpms):
     ok(gc('--action', 'prune', '--tag', 'sigtag', policy=policy, main_extra=aliases))
     assert revoked(admin, 'sigtag') == ['lone-1-1']
     assert elsewhere and lone
+
+
+class CallLog(object):
+    """The hub requests a koji.ClientSession sends in this process: one entry per HTTP
+    request, the list of method names it carries (a multicall carries several)."""
+
+    def __init__(self, monkeypatch):
+        self.requests = []
+        real = koji.ClientSession._callMethod
+        log = self
+
+        def logged(session, name, args, kwargs=None, retry=True):
+            if name == 'multiCall' and args:
+                log.requests.append([c['methodName'] for c in args[0]])
+            else:
+                log.requests.append([name])
+            return real(session, name, args, kwargs, retry)
+        monkeypatch.setattr(koji.ClientSession, '_callMethod', logged)
+
+    def carrying(self, method):
+        return [r for r in self.requests if method in r]
+
+
+def test_prune_untags_in_multicall_batches(world, hub_server, tmp_path, monkeypatch, capsys):
+    """Twin tags pruned with batches of 4 untags and of 1: the same builds go, and with
+    4 the untags travel 4 to a request (upstream sends one request per untag)."""
+    sys.path.insert(0, os.path.join(ROOT, 'util'))
+    from kojimaint.gc import main as gc_main, prune
+    for tag in ('pm-four', 'pm-one'):
+        world.createTag(tag)
+        for name in ('pma', 'pmb', 'pmc'):
+            for rel in range(1, 5):
+                make_build(world, '%s-%s' % (tag, name), '1', str(rel), tags=[tag])
+    template = tmp_path / 'email.tpl'
+    template.write_text('$owner $builds\n')
+    conf = tmp_path / 'koji-gc.conf'
+    conf.write_text('[main]\nserver = %s\nuser = %s\npassword = %s\nemail_template = %s\n'
+                    'lock_file = %s\n[prune]\npolicy =\n    order > 0 :: untag\n'
+                    % (hub_server.url, hub_server.admin_user, hub_server.admin_password,
+                       template, tmp_path / 'gc.lock'))
+    sent = {}
+    for tag, batch in (('pm-four', 4), ('pm-one', 1)):
+        monkeypatch.setattr(prune, 'UNTAG_BATCH', batch)
+        calls = CallLog(monkeypatch)
+        with pytest.raises(SystemExit) as info:
+            gc_main.main(['-c', str(conf), '--action', 'prune', '--tag', tag])
+        assert info.value.code in (0, None), capsys.readouterr()
+        sent[tag] = [r.count('untagBuildBypass') for r in calls.carrying('untagBuildBypass')]
+        monkeypatch.undo()
+    out = capsys.readouterr().out
+    assert out.count('Untagging build pm-four-') == out.count('Untagging build pm-one-') == 9
+    assert sent['pm-four'] == [4, 4, 1] and sent['pm-one'] == [1] * 9
+    for tag in ('pm-four', 'pm-one'):
+        assert [n.replace(tag, '') for n in tagged_nvrs(world, tag)] == \
+            ['-pma-1-4', '-pmb-1-4', '-pmc-1-4']
+        assert len(revoked(world, tag)) == 9

@@ -7,14 +7,26 @@ from . import fetch
 from .filters import check_package
 from .policy import protected_sig
 
+# untagBuildBypass calls per multicall (each is one hub event)
+UNTAG_BATCH = 500
 
-def salvage_build(session, options, binfo):
-    if options.test:
-        print('Would have untagged from trashcan: %(nvr)s' % binfo)
-        return
-    if options.debug:
-        print('Untagging from trashcan: %(nvr)s' % binfo)
-    session.untagBuildBypass(options.trashcan_tag, binfo['id'], force=True)
+
+def salvage_builds(session, options, builds):
+    """Untag builds from the trashcan (force), as batched multicalls rather than one
+    request per build; a failed untag is reported and the others still happen."""
+    todo = []
+    for binfo in builds:
+        if options.test:
+            print('Would have untagged from trashcan: %(nvr)s' % binfo)
+            continue
+        if options.debug:
+            print('Untagging from trashcan: %(nvr)s' % binfo)
+        todo.append(binfo)
+    calls = [('untagBuildBypass', (options.trashcan_tag, b['id']), {'force': True})
+             for b in todo]
+    for binfo, res in zip(todo, fetch.results(session, calls, batch=UNTAG_BATCH)):
+        if isinstance(res, Exception):
+            print('Warning: failed to untag %s from trashcan: %s' % (binfo['nvr'], res))
 
 
 def handle_delete(session, options, just_salvage=False):
@@ -41,17 +53,20 @@ def handle_delete(session, options, just_salvage=False):
 
     print('2nd pass: tags')
     tags = fetch.build_tags(session, [b['id'] for b in to_check.values()])
+    salvage = []
     for nvr in sorted(to_check):
         binfo = to_check[nvr]
         others = [t['name'] for t in tags[binfo['id']] if t['name'] != trashcan]
         if others:
             print('Build %s tagged elsewhere: %s' % (nvr, others))
-            salvage_build(session, options, binfo)
+            salvage.append(binfo)
             del to_check[nvr]
+    salvage_builds(session, options, salvage)
     print('%i builds remaining' % len(to_check))
 
     print('3rd pass: signatures')
     sigs = fetch.build_sigs(session, [b['id'] for b in to_check.values()])
+    salvage = []
     for nvr in sorted(to_check):
         binfo = to_check[nvr]
         keys = sigs[binfo['id']]
@@ -59,8 +74,9 @@ def handle_delete(session, options, just_salvage=False):
             print('Build: %s, Keys: %s' % (nvr, keys))
         if protected_sig(keys, options.unprotected_key_patterns, options.key_aliases):
             print('Salvaging signed build %s. Keys: %s' % (nvr, keys))
-            salvage_build(session, options, binfo)
+            salvage.append(binfo)
             del to_check[nvr]
+    salvage_builds(session, options, salvage)
     print('%i builds remaining' % len(to_check))
 
     if just_salvage:

@@ -14,6 +14,9 @@ from .filters import check_package, check_tag
 from .policy import fields_needed, protected_sig
 
 HISTORY_BATCH = 20
+# untagBuildBypass calls per multicall: one request and one hub transaction per batch,
+# each call still its own event (and savepoint, so one failure spares the others)
+UNTAG_BATCH = 500
 
 
 def _has_perm(required, granted):
@@ -192,7 +195,8 @@ class Pruner(object):
     def _untag(self, taginfo, to_untag, force):
         calls = [('untagBuildBypass', (taginfo['id'], build_id), {'force': force})
                  for _nvr, build_id in to_untag]
-        for (nvr, _build_id), res in zip(to_untag, fetch.results(self.session, calls)):
+        for (nvr, _build_id), res in zip(to_untag,
+                                         fetch.results(self.session, calls, batch=UNTAG_BATCH)):
             if isinstance(res, Exception):
                 print('Warning: untag operation failed: %s' % res)
             else:
