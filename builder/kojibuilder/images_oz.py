@@ -387,7 +387,12 @@ class BaseImageTask(OzImageTask):
         return target
 
     def _run(self, fmt, logname, cmd, cwd=None):
-        """Run a conversion command, its output a task log; fail the task if it fails."""
+        """Run a conversion command, its output a task log; fail the task if it fails.
+
+        The tools are named by their Fedora paths; where one is elsewhere (Debian has
+        mksquashfs in /usr/bin) the one on PATH is used."""
+        if not os.path.exists(cmd[0]):
+            cmd = [shutil.which(os.path.basename(cmd[0])) or cmd[0]] + list(cmd[1:])
         status = log_output(self.session, cmd[0], cmd, os.path.join(self.workdir, logname),
                             self.getUploadDir(), logerror=1, cwd=cwd)
         if status:

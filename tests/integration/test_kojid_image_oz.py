@@ -230,18 +230,31 @@ def test_image_build_two_arches_imports_every_format(env):
 
 def test_scratch_image_build(env):
     admin = env['admin']
-    task_id = _image_build(env, '--scratch', '--format', 'qcow2', '--format', 'raw',
-                           'oz-img', '2.0', env['target'], TREE, 'x86_64')
+    formats = ['qcow2', 'raw', 'tar-gz', 'liveimg-squashfs', 'vpc', 'rhevm-ova']
+    args = sum((['--format', fmt] for fmt in formats), [])
+    task_id = _image_build(env, '--scratch', *args, 'oz-img', '2.0', env['target'], TREE,
+                           'x86_64')
     info = _wait_task(env, task_id, timeout=300)
     assert info['state'] == koji.TASK_STATES['CLOSED'], _result(env, task_id)
     child = _children(admin, task_id)['x86_64']
     scratch = os.path.join(env['hub'].topdir, 'scratch', env['hub'].admin_user,
                            'task_%d' % child['id'])
+    img = 'oz-img-2.0-1.x86_64'
     files = sorted(os.listdir(scratch))
-    assert files == sorted([
-        'demo.ks', 'koji-oz-build-%d-base.ks' % child['id'], 'tdl-x86_64.xml',
-        'libvirt-qcow2-x86_64.xml', 'libvirt-raw-x86_64.xml', 'oz-img-2.0-1.x86_64.qcow2',
-        'oz-img-2.0-1.x86_64.raw', 'oz-x86_64.log'])
+    assert files == sorted(
+        ['demo.ks', 'koji-oz-build-%d-base.ks' % child['id'], 'tdl-x86_64.xml',
+         'oz-x86_64.log']
+        + ['libvirt-%s-x86_64.xml' % fmt for fmt in formats]
+        + [img + ext for ext in ('.qcow2', '.raw', '.tar.gz', '.liveimg.squashfs', '.vhd',
+                                 '.rhevm.ova')])
+    with tarfile.open(os.path.join(scratch, img + '.tar.gz')) as tar:
+        assert tar.getnames() == ['disk.raw']
+    with open(os.path.join(scratch, img + '.liveimg.squashfs'), 'rb') as fo:
+        assert fo.read(4) == b'hsqs'
+    with open(os.path.join(scratch, img + '.vhd'), 'rb') as fo:
+        assert fo.read()[-512:].startswith(b'conectix')
+    with tarfile.open(os.path.join(scratch, img + '.rhevm.ova')) as tar:
+        assert tar.getnames() == ['box.ovf', 'disk.img']
     assert _result(env, task_id) == 'Scratch image build results in: %s' % os.path.join(
         _paths(env).work(), _paths(env).taskrelpath(child['id']))
     result = admin.getTaskResult(child['id'])
