@@ -259,10 +259,12 @@ class OzImageTask(BaseTaskHandler):
         self.tlog.addHandler(self.fhandler)
 
     def _upload_factory_log(self):
-        if self.fhandler is not None:
-            self.tlog.removeHandler(self.fhandler)
-            self.fhandler.close()
-            self.fhandler = None
+        """Detach the factory log and upload it (once: failures upload it early)."""
+        if self.fhandler is None:
+            return
+        self.tlog.removeHandler(self.fhandler)
+        self.fhandler.close()
+        self.fhandler = None
         self.uploadFile(self.ozlog)
 
 
