@@ -207,3 +207,111 @@ def test_connection_reused_per_thread_and_rolled_back(cnx):
     thread.join()
     assert seen[0] is not cnx.cnx
     seen[0].close()
+
+
+def _tx_status(wrapper):
+    return wrapper.cnx.info.transaction_status
+
+
+def test_reads_open_no_transaction(cnx):
+    idle = psycopg2.extensions.TRANSACTION_STATUS_IDLE
+    assert db._singleValue('SELECT count(*) FROM users') == 0
+    assert (cnx.in_tx, _tx_status(cnx)) == (False, idle)
+    # a locking read is not a plain read: it needs the transaction to hold its lock
+    assert db.db_lock('scheduler') is True
+    assert cnx.in_tx and _tx_status(cnx) != idle
+    cnx.rollback()
+    assert (cnx.in_tx, _tx_status(cnx)) == (False, idle)
+
+
+def test_write_then_rollback_leaves_nothing(cnx):
+    _add_user('gone')
+    assert cnx.in_tx
+    cnx.rollback()
+    assert db._singleValue('SELECT count(*) FROM users') == 0
+
+
+def test_savepoint_made_outside_a_transaction(cnx):
+    savepoint = db.Savepoint('sp_outside')
+    _add_user('dropped')
+    savepoint.rollback()
+    assert not cnx.in_tx
+    assert db._singleValue('SELECT count(*) FROM users') == 0
+    # and a released one keeps the work
+    savepoint = db.Savepoint('sp_outside')
+    _add_user('kept')
+    savepoint.release()
+    cnx.commit()
+    assert [r['name'] for r in db.QueryProcessor(columns=['name'],
+                                                 tables=['users']).execute()] == ['kept']
+    db.DeleteProcessor('users').execute()
+    cnx.commit()
+
+
+def test_savepoints_nest_and_survive_failed_statements(cnx):
+    _add_user('first')
+    outer = db.Savepoint('sp_outer')
+    _add_user('second')
+    inner = db.Savepoint('sp_inner')
+    with pytest.raises(psycopg2.Error):
+        db._dml('INSERT INTO users (id, name, status, usertype) VALUES (-1, %(n)s, 0, 0); '
+                'INSERT INTO users (id, name, status, usertype) VALUES (-1, %(n)s, 0, 0)',
+                {'n': 'dup'}, log_errors=False)
+    inner.rollback()
+    _add_user('third')
+    outer.release()
+    # an untouched savepoint rolls back nothing
+    idle = db.Savepoint('sp_idle')
+    idle.rollback()
+    names = db._multiRow('SELECT name FROM users ORDER BY id', {}, ['name'])
+    assert [r['name'] for r in names] == ['first', 'second', 'third']
+    # rolling back to an earlier savepoint drops what came after it
+    again = db.Savepoint('sp_again')
+    _add_user('fourth')
+    later = db.Savepoint('sp_later')
+    _add_user('fifth')
+    later.release()
+    again.rollback()
+    assert db._singleValue('SELECT count(*) FROM users') == 3
+
+
+def test_server_side_cursor_opens_the_transaction(cnx):
+    for name in ('it1', 'it2', 'it3'):
+        _add_user(name)
+    cnx.commit()
+    query = db.QueryProcessor(columns=['name'], tables=['users'], opts={'order': 'name'})
+    assert [r['name'] for r in query.iterate(chunksize=2)] == ['it1', 'it2', 'it3']
+    cnx.rollback()
+    db.DeleteProcessor('users').execute()
+    cnx.commit()
+
+
+def test_dead_kept_connection_is_replaced(cnx, test_db):
+    cnx.rollback()
+    pid = cnx.cnx.get_backend_pid()
+    killer = psycopg2.connect(test_db['dsn'])
+    killer.autocommit = True
+    killer.cursor().execute('SELECT pg_terminate_backend(%s)', (pid,))
+    killer.close()
+    context.cnx = db.connect()
+    # the first statement finds the connection dead and runs on a new one
+    assert db._singleValue('SELECT count(*) FROM users') == 0
+    assert context.cnx.cnx.get_backend_pid() != pid
+
+
+def test_dead_connection_and_no_server_is_an_outage(cnx, test_db):
+    pid = cnx.cnx.get_backend_pid()
+    killer = psycopg2.connect(test_db['dsn'])
+    killer.autocommit = True
+    killer.cursor().execute('SELECT pg_terminate_backend(%s)', (pid,))
+    killer.close()
+    db.provideDBopts(dsn=psycopg2.extensions.make_dsn(test_db['dsn'],
+                                                      dbname='no_such_db_for_koji'))
+    try:
+        context.cnx = db.connect()
+        with pytest.raises(koji.ServerOffline) as info:
+            db._singleValue('SELECT 1')
+        assert str(info.value) == 'database outage'
+    finally:
+        db.provideDBopts(dsn=test_db['dsn'])
+        context.cnx = db.connect()

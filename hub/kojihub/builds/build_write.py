@@ -9,7 +9,7 @@ import os
 
 import koji
 from koji.context import context
-from koji.plugin import run_callbacks
+from koji.plugin import callbacks, run_callbacks
 
 from .builds import get_build
 from ..core.validate import check_extra
@@ -206,8 +206,11 @@ def new_build(data, strict=False):
     if isinstance(data.get('extra'), dict):
         check_extra(data['extra'])
         data['extra'] = json.dumps(data['extra'])
-    old = get_build({'name': data['name'], 'version': data['version'],
-                     'release': data['release']})
+    old = None
+    # the full record (a 7-table join) only for the rare NVR that exists already
+    if _nvr_build_id(data['pkg_id'], data['version'], data['release']) is not None:
+        old = get_build({'name': data['name'], 'version': data['version'],
+                         'release': data['release']})
     if old:
         old_str = '%(nvr)s (id=%(id)s)' % old
         if data['draft']:
@@ -218,25 +221,34 @@ def new_build(data, strict=False):
         return _recycle_build(old, data)
     run_callbacks('preBuildStateChange', attribute='state', old=None, new=data['state'],
                   info=data)
-    build_id = nextval('build_id_seq')
     insert_data = {key: data.get(key) for key in _INSERT_FIELDS}
-    insert_data['id'] = build_id
+    raw = {}
     if data['draft']:
         # drafts share an NVR with the real build; the id suffix keeps them unique
+        build_id = insert_data['id'] = nextval('build_id_seq')
         insert_data['release'] = '%s,draft_%d' % (data['release'], build_id)
-    raw = {}
+    else:
+        raw['id'] = "nextval('build_id_seq')"
     for key in ('start_time', 'completion_time'):
         if insert_data[key] == 'NOW':
             del insert_data[key]
             raw[key] = 'NOW()'
     if data.get('cg_id') is not None:
         insert_data['cg_id'] = data['cg_id']
-    InsertProcessor('build', data=insert_data, rawdata=raw).execute()
-    context.commit_pending = True
-    binfo = get_build(build_id, strict=True)
-    run_callbacks('postBuildStateChange', attribute='state', old=None, new=data['state'],
-                  info=binfo)
+    build_id = InsertProcessor('build', data=insert_data, rawdata=raw).execute(returning='id')
+    if callbacks['postBuildStateChange']:
+        binfo = get_build(build_id, strict=True)
+        run_callbacks('postBuildStateChange', attribute='state', old=None,
+                      new=data['state'], info=binfo)
     return build_id
+
+
+def _nvr_build_id(pkg_id, version, release):
+    return QueryProcessor(columns=['id'], tables=['build'],
+                          clauses=['pkg_id = %(pkg_id)s', 'version = %(version)s',
+                                   'release = %(release)s'],
+                          values={'pkg_id': pkg_id, 'version': version,
+                                  'release': release}).singleValue(strict=False)
 
 
 def add_btype(name):

@@ -99,11 +99,29 @@ def value_fault(exc):
     return koji.ParameterError('Invalid argument value: %s' % text)
 
 
-class CursorWrapper(object):
-    """Cursor that logs statements with their timing."""
+# A statement that only reads runs outside any transaction (READ COMMITTED gives each
+# statement its own snapshot either way); anything else opens the call's transaction first.
+_READ_RE = re.compile(r'^\s*SELECT\b', re.IGNORECASE)
+_NOT_READ_RE = re.compile(r'\bFOR\s+(UPDATE|SHARE|NO\s+KEY|KEY)\b|\bnextval\b|\bsetval\b'
+                          r'|\bget_event\b|\bpg_advisory|\bpg_notify\b|\bINTO\b',
+                          re.IGNORECASE)
+# errors that mean the server side of a reused connection went away
+_GONE = (psycopg2.OperationalError, psycopg2.InterfaceError)
+DB_OUTAGE = 'database outage'
 
-    def __init__(self, cursor):
+
+def is_plain_read(operation):
+    """True for a SELECT that neither locks nor changes anything."""
+    return bool(_READ_RE.match(operation)) and not _NOT_READ_RE.search(operation)
+
+
+class CursorWrapper(object):
+    """Cursor that logs statements with their timing and opens transactions lazily."""
+
+    def __init__(self, cursor, owner=None, cursor_args=((), {})):
         self.cursor = cursor
+        self.owner = owner
+        self._cursor_args = cursor_args
 
     def __getattr__(self, key):
         return getattr(self.cursor, key)
@@ -113,11 +131,12 @@ class CursorWrapper(object):
 
     def execute(self, operation, parameters=None, log_errors=True):
         start = time.time()
+        owner = self.owner
         try:
-            if parameters is None:
-                self.cursor.execute(operation)
+            if owner is None:
+                self._run(operation, parameters)
             else:
-                self.cursor.execute(operation, parameters)
+                self._run_in(owner, operation, parameters)
         except Exception as exc:
             fault = value_fault(exc)
             if fault is not None:
@@ -131,59 +150,183 @@ class CursorWrapper(object):
             logger.debug('%.3fs: %s', time.time() - start,
                          self.cursor.query.decode('utf-8', 'replace'))
 
+    def _run(self, operation, parameters):
+        if parameters is None:
+            self.cursor.execute(operation)
+        else:
+            self.cursor.execute(operation, parameters)
+
+    def _run_in(self, owner, operation, parameters):
+        """Send the statement with what the transaction owes first, in one round trip."""
+        prefix = owner.take_prefix(read_only=is_plain_read(operation))
+        # an empty operation sends only what is owed (DBWrapper.begin)
+        sql = prefix + operation if operation else prefix.rstrip('; ')
+        if not owner.checked:
+            try:
+                self._run(sql, parameters)
+            except _GONE:
+                if not owner.cnx.closed:
+                    raise
+                # the connection this thread kept died since its last request: nothing of
+                # this request reached the server yet, so a new connection may run it
+                owner.reconnect()
+                args, kwargs = self._cursor_args
+                self.cursor = owner.cnx.cursor(*args, **kwargs)
+                self._run(sql, parameters)
+            owner.checked = True
+        else:
+            self._run(sql, parameters)
+
 
 class DBWrapper(object):
-    """Connection wrapper used as ``context.cnx``."""
+    """Connection wrapper used as ``context.cnx`` (one per request).
 
-    def __init__(self, cnx):
+    The connection runs in autocommit mode and the wrapper opens the transaction itself,
+    glued to the first statement that needs one: a call that only reads costs no
+    BEGIN/ROLLBACK round trips, and one that writes costs no extra ones.  Savepoints are
+    sent the same way, just before the first statement that follows them.
+    """
+
+    def __init__(self, cnx, checked=True):
         self.cnx = cnx
+        # whether this connection has answered during this request
+        self.checked = checked
+        self.in_tx = False
+        # counts transactions, so a savepoint knows whether its transaction still runs
+        self.tx_serial = 0
+        self._pending = []      # Savepoints made in the transaction, not yet sent
+        self._releases = []     # Savepoints released, their RELEASE not yet sent
 
     def __getattr__(self, key):
         return getattr(self.cnx, key)
 
     def cursor(self, *args, **kwargs):
-        return CursorWrapper(self.cnx.cursor(*args, **kwargs))
+        return CursorWrapper(self.cnx.cursor(*args, **kwargs), self, (args, kwargs))
+
+    def take_prefix(self, read_only):
+        """SQL to send ahead of the next statement (BEGIN, RELEASE / SAVEPOINT)."""
+        if not self.in_tx:
+            if read_only:
+                return ''
+            self.in_tx = True
+            self.tx_serial += 1
+            return 'BEGIN; '
+        if not self._pending and not self._releases:
+            return ''
+        parts = ['RELEASE SAVEPOINT %s; ' % sp.name for sp in self._releases]
+        for sp in self._pending:
+            sp.emitted = True
+            parts.append('SAVEPOINT %s; ' % sp.name)
+        self._releases = []
+        self._pending = []
+        return ''.join(parts)
+
+    def begin(self):
+        """Open the transaction now (server-side cursors need one)."""
+        if not self.in_tx:
+            cursor = self.cursor()
+            cursor.execute('')
+            cursor.close()
+
+    def _send(self, sql):
+        cursor = self.cnx.cursor()
+        try:
+            cursor.execute(sql)
+        finally:
+            cursor.close()
+
+    def _end(self, sql):
+        self._pending = []
+        self._releases = []
+        if self.in_tx:
+            self.in_tx = False
+            self._send(sql)
 
     def commit(self):
-        self.cnx.commit()
+        self._end('COMMIT')
 
     def rollback(self):
-        self.cnx.rollback()
+        self._end('ROLLBACK')
+
+    def add_savepoint(self, savepoint):
+        if self.in_tx:
+            self._pending.append(savepoint)
+            return self.tx_serial
+        return None
+
+    def rollback_savepoint(self, savepoint):
+        if savepoint.tx is None or savepoint.tx != self.tx_serial:
+            # no transaction was open when it was made (or that one ended): all the current
+            # transaction did came after the savepoint
+            self.rollback()
+        elif savepoint.emitted:
+            # savepoints made after this one no longer exist once we roll back to it
+            self._releases = []
+            self._pending = []
+            self._send('ROLLBACK TO SAVEPOINT %s' % savepoint.name)
+        elif savepoint in self._pending:
+            # nothing ran since it was made
+            del self._pending[self._pending.index(savepoint):]
+
+    def release_savepoint(self, savepoint):
+        if savepoint.tx != self.tx_serial or not self.in_tx:
+            return
+        if savepoint.emitted:
+            self._releases.append(savepoint)
+        elif savepoint in self._pending:
+            self._pending.remove(savepoint)
+
+    def reconnect(self):
+        """Replace a connection that died between requests (ServerOffline if we cannot)."""
+        try:
+            self.cnx.close()
+        except psycopg2.Error:
+            pass
+        _local.cnx = None
+        try:
+            self.cnx = _new_connection()
+        except psycopg2.Error:
+            logger.error('Cannot reconnect to the database', exc_info=True)
+            raise koji.ServerOffline(DB_OUTAGE)
 
     def close(self):
         """Forget the connection for this thread and close it."""
         if getattr(_local, 'cnx', None) is self.cnx:
             _local.cnx = None
+        self.in_tx = False
         self.cnx.close()
 
 
-def connect():
-    """Return a connection for the current thread, reusing a healthy one.
+def _new_connection():
+    cnx = psycopg2.connect(_make_dsn(_db_opts))
+    cnx.set_session(autocommit=True)
+    _local.cnx = cnx
+    return cnx
 
-    Reusing the thread's connection avoids a TCP + auth round trip per request; any state
-    a previous request left behind is discarded with a rollback.
+
+def connect():
+    """Return a wrapper around this thread's connection, opening one if needed.
+
+    A kept connection is reused without a round trip: if it died meanwhile, the first
+    statement of the request finds out and reconnects (see CursorWrapper).
     """
     cnx = getattr(_local, 'cnx', None)
+    if cnx is not None and not cnx.closed:
+        if cnx.info.transaction_status != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
+            # a request ended without closing its transaction: start clean
+            try:
+                cnx.cursor().execute('ROLLBACK')
+            except psycopg2.Error:
+                cnx = None
+        if cnx is not None:
+            return DBWrapper(cnx, checked=False)
     if cnx is not None:
         try:
-            if cnx.closed:
-                raise psycopg2.InterfaceError('closed')
-            cnx.rollback()
-            cur = cnx.cursor()
-            cur.execute('SELECT 1')
-            cur.close()
-            return DBWrapper(cnx)
+            cnx.close()
         except psycopg2.Error:
-            logger.warning('Dropping broken database connection')
-            try:
-                cnx.close()
-            except psycopg2.Error:
-                pass
-            _local.cnx = None
-    cnx = psycopg2.connect(_make_dsn(_db_opts))
-    cnx.set_session(autocommit=False)
-    _local.cnx = cnx
-    return DBWrapper(cnx)
+            pass
+        _local.cnx = None
+    return DBWrapper(_new_connection())
 
 
 def _cursor():
@@ -289,25 +432,27 @@ def db_lock(name, wait=True):
 
 
 class Savepoint(object):
-    """A savepoint inside the request transaction (one per multicall entry)."""
+    """A savepoint inside the request transaction (one per multicall entry).
+
+    Sent lazily with the next statement (DBWrapper): a call that runs no statement costs
+    nothing, and with no transaction open there is nothing to save.
+    """
 
     def __init__(self, name):
         if not _IDENT_RE.match(name):
             raise koji.GenericError('invalid savepoint name: %r' % name)
         self.name = name
-        cursor = _cursor()
-        cursor.execute('SAVEPOINT %s' % name)
-        cursor.close()
+        self.emitted = False
+        self.cnx = getattr(context, 'cnx', None)
+        if self.cnx is None:
+            raise koji.GenericError('no database connection for this request')
+        self.tx = self.cnx.add_savepoint(self)
 
     def rollback(self):
-        cursor = _cursor()
-        cursor.execute('ROLLBACK TO SAVEPOINT %s' % self.name)
-        cursor.close()
+        self.cnx.rollback_savepoint(self)
 
     def release(self):
-        cursor = _cursor()
-        cursor.execute('RELEASE SAVEPOINT %s' % self.name)
-        cursor.close()
+        self.cnx.release_savepoint(self)
 
 
 # ---------------------------------------------------------------------------
@@ -485,7 +630,10 @@ class QueryProcessor(object):
             return
         fields = [alias for _, alias in self._sorted_columns()]
         name = 'qp_cursor_%d_%d' % (id(self), int(time.time() * 1000) % 100000)
-        cursor = context.cnx.cnx.cursor(name=name)
+        # a server-side cursor lives in a transaction; psycopg2 does not know we opened
+        # one on an autocommit connection and wants WITH HOLD there (closed before commit)
+        context.cnx.begin()
+        cursor = context.cnx.cnx.cursor(name=name, withhold=True)
         cursor.itersize = chunksize
         try:
             try:
@@ -573,9 +721,20 @@ class InsertProcessor(object):
     def __str__(self):
         return self._sql()[0]
 
-    def execute(self):
+    def execute(self, returning=None):
+        """Run the insert: the row count, or with ``returning`` that column of the new
+        row (one round trip for e.g. an id drawn from a sequence in rawdata)."""
         sql, values = self._sql()
-        return _dml(sql, values)
+        if returning is None:
+            return _dml(sql, values)
+        if not _IDENT_RE.match(returning):
+            raise koji.GenericError('invalid column name: %r' % returning)
+        cursor = _cursor()
+        cursor.execute('%s RETURNING %s' % (sql, returning), values)
+        value = cursor.fetchone()[0]
+        cursor.close()
+        context.commit_pending = True
+        return value
 
     def dup_check(self):
         """True if a row with exactly this data (ignoring create stamps) already exists."""

@@ -172,16 +172,24 @@ def _level(name):
     return None
 
 
+_statm = {'pid': None, 'fd': None}
+_PAGE_KIB = os.sysconf('SC_PAGE_SIZE') // 1024
+
+
 def _rss_kib():
-    """Resident set size of this process in KiB (0 if unknown)."""
+    """Resident set size of this process in KiB (0 if unknown).
+
+    Read twice per request, so it keeps /proc/self/statm open (per process: the fd must
+    not be shared across a fork) and costs one pread.
+    """
+    pid = os.getpid()
     try:
-        with open('/proc/self/status') as fp:
-            for line in fp:
-                if line.startswith('VmRSS:'):
-                    return int(line.split()[1])
+        if _statm['pid'] != pid:
+            _statm['fd'] = os.open('/proc/self/statm', os.O_RDONLY)
+            _statm['pid'] = pid
+        return int(os.pread(_statm['fd'], 128, 0).split()[1]) * _PAGE_KIB
     except (OSError, ValueError, IndexError):
-        pass
-    return 0
+        return 0
 
 
 # ---------------------------------------------------------------------------

@@ -24,10 +24,16 @@ logger = logging.getLogger('koji.hub.tagging')
 
 def _user_info(user_id=None):
     """The acting user's record: the given id, else whoever is logged in."""
+    session = context.session
     if user_id is None:
-        user_id = context.session.user_id
+        user_id = session.user_id
     if user_id is None:
         raise koji.GenericError('a logged-in user is required for tagging')
+    known = getattr(session, 'user_data', None)
+    if user_id == session.user_id and known and 'usertype' in known:
+        # the session read this row when it was checked: same fields as get_user's
+        return {'id': user_id, 'name': known['name'], 'status': known['status'],
+                'usertype': known['usertype']}
     return get_user(user_id, strict=True, krb_princs=False)
 
 
@@ -73,8 +79,11 @@ def _assert_complete(build):
 
 def _tag_build(tag, build, user_id=None, force=False):
     """Write the tag_listing row (re-tagging an already tagged build needs force)."""
-    tag = get_tag(tag, strict=True)
-    build = get_build(build, strict=True)
+    _write_tagging(get_tag(tag, strict=True), get_build(build, strict=True), user_id, force)
+
+
+def _write_tagging(tag, build, user_id=None, force=False):
+    """_tag_build for a tag and build already read."""
     user = _user_info(user_id)
     _assert_complete(build)
     _check_package_listed(tag, build, force)
@@ -98,8 +107,12 @@ def _tag_build(tag, build, user_id=None, force=False):
 
 def _untag_build(tag, build, user_id=None, strict=True, force=False):
     """Revoke the tag_listing row; strict makes a build that is not there an error."""
-    tag = get_tag(tag, strict=True)
-    build = get_build(build, strict=True)
+    _write_untagging(get_tag(tag, strict=True), get_build(build, strict=True), user_id,
+                     strict, force)
+
+
+def _write_untagging(tag, build, user_id=None, strict=True, force=False):
+    """_untag_build for a tag and build already read."""
     user = _user_info(user_id)
     run_callbacks('preUntag', tag=tag, build=build, user=user, force=force, strict=strict)
     update = UpdateProcessor('tag_listing', clauses=['tag_id = %(tag_id)s',
@@ -122,7 +135,7 @@ def tag_build_bypass(tag, build, force=False, notify=False):
     tag = get_tag(tag, strict=True)
     build = get_build(build, strict=True)
     _policy(tag['id'], build['id'], None, 'tag', force)
-    _tag_build(tag['id'], build['id'], force=force)
+    _write_tagging(tag, build, force=force)
     if notify:
         tag_notification(True, tag['id'], None, build['id'], context.session.user_id)
 
@@ -133,7 +146,7 @@ def untag_build_bypass(tag, build, strict=True, force=False, notify=False):
     tag = get_tag(tag, strict=True)
     build = get_build(build, strict=True)
     _policy(None, build['id'], tag['id'], 'untag', force)
-    _untag_build(tag['id'], build['id'], strict=strict, force=force)
+    _write_untagging(tag, build, strict=strict, force=force)
     if notify:
         tag_notification(True, None, tag['id'], build['id'], context.session.user_id)
 
@@ -164,7 +177,7 @@ def untag_build(tag, build, strict=True, force=False):
     build = get_build(build, strict=True)
     _policy(None, build['id'], tag['id'], 'untag', force)
     assert_tag_access(tag['id'], user_id=user_id, force=force)
-    _untag_build(tag['id'], build['id'], strict=strict, force=force)
+    _write_untagging(tag, build, strict=strict, force=force)
     tag_notification(True, None, tag['id'], build['id'], user_id)
 
 
