@@ -40,7 +40,8 @@ all: venv
 # Apache + headers (mod_wsgi builds against them), rpm with its Python bindings (reached
 # from the venv through the PyPI `rpm` shim), createrepo_c, Kerberos headers (gssapi) and
 # a KDC, a compiler and venv support, git and gnupg (SCM checkouts, rpm signing in the
-# tests), dnf and bubblewrap (the rpmbuild buildroot backend), RabbitMQ (the protonmsg
+# tests), dnf and bubblewrap (the rpmbuild buildroot backend), qemu-img and mksquashfs
+# (ImageFactory image formats), RabbitMQ (the protonmsg
 # plugin's tests start a private node with its AMQP 1.0 plugin), and PostgreSQL when there
 # is no server.
 deps:
@@ -61,6 +62,8 @@ deps:
 	have dnf || missing="$$missing dnf"; \
 	have bwrap || missing="$$missing bubblewrap"; \
 	have rpm2cpio || missing="$$missing rpm2cpio"; \
+	have qemu-img || missing="$$missing qemu-utils"; \
+	have mksquashfs || missing="$$missing squashfs-tools"; \
 	have chromium || missing="$$missing chromium chromium-driver"; \
 	[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing="$$missing rabbitmq-server"; \
 	$(PYTHON) -c 'import ensurepip, sysconfig, os, sys; \
