@@ -65,8 +65,9 @@ def _add_i386(env):
 
 @pytest.fixture(scope='module')
 def env(hub_server, tmp_path_factory):
-    if not (shutil.which('qemu-img') and shutil.which('xz')):
-        pytest.skip('qemu-img (qemu-utils) and xz are needed')
+    missing = [t for t in ('qemu-img', 'xz', 'mksquashfs') if not shutil.which(t)]
+    if missing:
+        pytest.skip('not installed (make deps): %s' % ', '.join(missing))
     for env in build_env(hub_server, tmp_path_factory, OzBuilder, HOST, 'oz',
                          hub_opts=HUB_OPTS):
         admin = env['admin']
