@@ -134,6 +134,8 @@ class OzImageTask(BaseTaskHandler):
     """What the ImageFactory tasks share: kickstart, factory config, TDL, results."""
 
     Methods = []
+    # the handler catching ImageFactory's logging while it runs
+    fhandler = None
 
     def _scm_checkout(self, url, build_tag, logname):
         """Check out an SCM URL the builder's policy allows; returns the checkout dir."""
@@ -271,8 +273,6 @@ class OzImageTask(BaseTaskHandler):
 class BaseImageTask(OzImageTask):
     Methods = ['createImage']
     _taskWeight = 2.0
-
-    fhandler = None
 
     def handler(self, name, version, release, arch, target_info, build_tag, repo_info,
                 inst_tree, opts=None):
@@ -470,8 +470,6 @@ class BuildIndirectionImageTask(OzImageTask, BuildImageTask):
     runs the template's customizations and leaves results_loc as the result."""
 
     Methods = ['indirectionimage']
-
-    fhandler = None
 
     def _persistent_image(self, disk, tdl):
         """An ImageFactory base image record for an existing disk and its TDL, COMPLETE
