@@ -688,6 +688,9 @@ def _data_sql(data, rawdata, prefix):
 class InsertProcessor(object):
     """Build and run an INSERT of one row."""
 
+    # ON CONFLICT DO NOTHING: a row that a unique constraint already holds is skipped
+    on_conflict_do_nothing = False
+
     def __init__(self, table, data=None, rawdata=None):
         self.table = table
         self.data = dict(data or {})
@@ -716,6 +719,8 @@ class InsertProcessor(object):
         cols = sorted(exprs)
         sql = 'INSERT INTO %s (%s) VALUES (%s)' % (
             self.table, ', '.join(cols), ', '.join(exprs[c] for c in cols))
+        if self.on_conflict_do_nothing:
+            sql += ' ON CONFLICT DO NOTHING'
         return sql, values
 
     def __str__(self):
@@ -723,7 +728,8 @@ class InsertProcessor(object):
 
     def execute(self, returning=None):
         """Run the insert: the row count, or with ``returning`` that column of the new
-        row (one round trip for e.g. an id drawn from a sequence in rawdata)."""
+        row (one round trip for e.g. an id drawn from a sequence in rawdata; None when
+        on_conflict_do_nothing skipped the row)."""
         sql, values = self._sql()
         if returning is None:
             return _dml(sql, values)
@@ -731,8 +737,9 @@ class InsertProcessor(object):
             raise koji.GenericError('invalid column name: %r' % returning)
         cursor = _cursor()
         cursor.execute('%s RETURNING %s' % (sql, returning), values)
-        value = cursor.fetchone()[0]
+        row = cursor.fetchone()
         cursor.close()
+        value = None if row is None else row[0]
         context.commit_pending = True
         return value
 

@@ -24,6 +24,7 @@ from koji.server import BadRequest, RequestTimeout, ServerError
 from . import argcheck
 from . import config as hubconfig
 from . import db
+from .encode import FastEncoder
 from . import plugins as hubplugins
 from .registry import HandlerRegistry
 
@@ -68,7 +69,7 @@ class HubMarshaller(xmlrpcplus.ExtendedMarshaller):
 
 
 def encode_response(result):
-    return xmlrpcplus.dumps((result,), methodresponse=1, marshaller=HubMarshaller)
+    return FastEncoder(HubMarshaller).encode(result)
 
 
 # characters XML 1.0 cannot carry (C0 controls but tab/newline/return, lone surrogates,

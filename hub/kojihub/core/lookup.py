@@ -1,7 +1,7 @@
 """Resolve the id-or-name arguments that most hub calls accept for named objects."""
 import koji
 
-from .db import InsertProcessor, QueryProcessor, nextval
+from .db import InsertProcessor, QueryProcessor
 
 # tables whose rows are plain (id, name) pairs
 NAMED_TABLES = ('package', 'tag', 'build_target', 'external_repo', 'channels', 'volume',
@@ -37,12 +37,24 @@ def lookup_name(table, info, strict=False, create=False):
     if create:
         if not isinstance(info, str):
             raise koji.GenericError('Name must be a string to create it: %r' % (info,))
-        new_id = nextval('%s_id_seq' % table)
-        InsertProcessor(table, data={'id': new_id, 'name': info}).execute()
-        return {'id': new_id, 'name': info}
+        return _create_named(table, info)
     if strict:
         raise koji.GenericError('No such entry in table %s: %s' % (table, info))
     return None
+
+
+def _create_named(table, name):
+    """Insert a name, or take the row a concurrent call inserted first (no unique
+    violation when two clients bring the same new package at once)."""
+    insert = InsertProcessor(table, data={'name': name},
+                             rawdata={'id': "nextval('%s_id_seq')" % table})
+    insert.on_conflict_do_nothing = True
+    new_id = insert.execute(returning='id')
+    if new_id is None:
+        query = QueryProcessor(columns=['id', 'name'], tables=[table],
+                               clauses=['name = %(name)s'], values={'name': name})
+        return query.executeOne(strict=True)
+    return {'id': new_id, 'name': name}
 
 
 def get_id(table, info, strict=False, create=False):
