@@ -9,6 +9,10 @@ from . import page
 from .tasks import _int_param
 
 
+def _lookup(value):
+    return int(value) if str(value).isdigit() else value
+
+
 def _prefix(value):
     """The first character, lowercased, if it is one of the prefix letters."""
     if value:
@@ -23,27 +27,27 @@ def builds(req, userID=None, tagID=None, packageID=None, state=None, order='-bui
            start=None, prefix=None, inherited='1', latest='1', type=None):
     server = req.server
     values = {}
-    user = tag = package = None
-    if userID:
-        user = server.getUser(int(userID) if str(userID).isdigit() else userID,
-                              strict=True)
-    if tagID:
-        tag = server.getTag(int(tagID) if str(tagID).isdigit() else tagID, strict=True)
-    if packageID:
-        package = server.getPackage(int(packageID) if str(packageID).isdigit()
-                                    else packageID, strict=True)
+    # the lookups, the build types and the users of the filter in one round trip
+    mc = server.multicall()
+    user = mc.getUser(_lookup(userID), strict=True) if userID else None
+    tag = mc.getTag(_lookup(tagID), strict=True) if tagID else None
+    package = mc.getPackage(_lookup(packageID), strict=True) if packageID else None
+    btypes = mc.listBTypes()
+    users = mc.listUsers(queryOpts={'order': 'name'})
+    mc.call_all(strict=True)
+    user, tag, package = [c.result if c else None for c in (user, tag, package)]
     prefix = _prefix(prefix)
     if state == 'all' or state is None:
         state = None
     else:
         state = int(state)
-    btypes = sorted(b['name'] for b in server.listBTypes())
+    btypes = sorted(b['name'] for b in btypes.result)
     if type not in btypes:
         type = None
     values.update(user=user, tag=tag, package=package, state=state, prefix=prefix,
                   inherited=inherited == '1', latest=latest == '1', type=type,
                   btypes=btypes, userID=userID, tagID=tagID, packageID=packageID,
-                  users=server.listUsers(queryOpts={'order': 'name'}),
+                  users=users.result,
                   buildStates=sorted(koji.BUILD_STATES.items(), key=lambda i: i[1]),
                   prefixes='0123456789abcdefghijklmnopqrstuvwxyz')
     if tag:

@@ -37,13 +37,18 @@ def packageinfo(req, packageID, tagOrder='name', tagStart=None, buildOrder='-com
     if package is None:
         raise koji.GenericError('No such package ID: %s' % packageID)
     values = {'package': package}
-    paging.paginate_method(server, values, 'listTags', kw={'package': package['id']},
-                           start=tagStart, order=tagOrder, default_order='name',
-                           data_name='tags', prefix='tag')
-    paging.paginate_method(server, values, 'listBuilds', kw={'packageID': package['id']},
-                           start=buildStart, order=buildOrder,
-                           default_order='-completion_time', data_name='builds',
-                           prefix='build')
+    # both paged tables in one round trip
+    mc = server.multicall()
+    tags = paging.queue_method(mc, values, 'listTags', kw={'package': package['id']},
+                               start=tagStart, order=tagOrder, default_order='name',
+                               data_name='tags', prefix='tag')
+    builds = paging.queue_method(mc, values, 'listBuilds', kw={'packageID': package['id']},
+                                 start=buildStart, order=buildOrder,
+                                 default_order='-completion_time', data_name='builds',
+                                 prefix='build')
+    mc.call_all(strict=True)
+    tags.finish()
+    builds.finish()
     # the builds on this page, over time
     values['durationsSVG'] = svg.build_durations(values['builds'])
     return req.render('packageinfo.chtml', values, package['name'] + ' | Package Info',

@@ -51,45 +51,79 @@ def _set(values, prefix, data_name, start, order, count, total, rng):
     values['total' + data_name[0].upper() + data_name[1:]] = total
 
 
-def paginate_method(server, values, method, args=(), kw=None, start=None, order=None,
-                    default_order=None, data_name='data', prefix=None, page_size=PAGE,
-                    count=True, opts_arg='queryOpts'):
-    """Call a hub method with queryOpts (or the keyword opts_arg names: repo.queryQueue
-    takes `opts`); `count=False` skips the countOnly call (the total is then only known on
-    the last page)."""
+class Paged(object):
+    """A paged list whose hub calls are queued in a multicall; finish() after call_all
+    puts the page and its paging values into values."""
+
+    def __init__(self, values, start, order, data_name, prefix, page_size):
+        self.values = values
+        self.start = start
+        self.order = order
+        self.data_name = data_name
+        self.prefix = prefix
+        self.page_size = page_size
+        self.data = self.total = self.both = None
+
+    def finish(self):
+        if self.both is not None:
+            total, data = self.both.result
+        else:
+            data = self.data.result
+            if self.total is not None:
+                total = self.total.result
+            else:
+                total = self.start + len(data) if len(data) < self.page_size else None
+        _set(self.values, self.prefix, self.data_name, self.start, self.order, len(data),
+             total, self.page_size)
+        self.values[self.data_name] = data
+        return data
+
+
+def queue_method(mc, values, method, args=(), kw=None, start=None, order=None,
+                 default_order=None, data_name='data', prefix=None, page_size=PAGE,
+                 count=True, opts_arg='queryOpts'):
+    """Queue a hub method's page (queryOpts, or the keyword opts_arg names: repo.queryQueue
+    takes `opts`) and its count in the multicall mc; `count=False` skips the countOnly
+    call (the total is then only known on the last page)."""
     kw = dict(kw or {})
-    start = _int(start)
-    order = check_order(order, default_order)
-    opts = {'offset': start, 'limit': page_size}
-    if order:
-        opts['order'] = order
+    paged = Paged(values, _int(start), check_order(order, default_order), data_name, prefix,
+                  page_size)
+    opts = {'offset': paged.start, 'limit': page_size}
+    if paged.order:
+        opts['order'] = paged.order
+    call = getattr(mc, method)
+    paged.data = call(*args, **dict(kw, **{opts_arg: opts}))
     if count:
-        # the page and its count in one round trip
-        mc = server.multicall()
-        call = getattr(mc, method)
-        data = call(*args, **dict(kw, **{opts_arg: opts}))
-        total = call(*args, **dict(kw, **{opts_arg: {'countOnly': True}}))
-        mc.call_all(strict=True)
-        data, total = data.result, total.result
-    else:
-        data = getattr(server, method)(*args, **dict(kw, **{opts_arg: opts}))
-        total = start + len(data) if len(data) < page_size else None
-    _set(values, prefix, data_name, start, order, len(data), total, page_size)
-    values[data_name] = data
-    return data
+        paged.total = call(*args, **dict(kw, **{opts_arg: {'countOnly': True}}))
+    return paged
 
 
-def paginate_results(server, values, method, args=(), kw=None, start=None, order=None,
-                     default_order=None, data_name='data', prefix=None, page_size=PAGE):
-    """countAndFilterResults(method, ...) for hub calls without queryOpts."""
-    start = _int(start)
-    order = check_order(order, default_order)
-    filter_opts = {'offset': start, 'limit': page_size, 'order': order}
-    total, data = server.countAndFilterResults(method, *args, filterOpts=filter_opts,
-                                               **(kw or {}))
-    _set(values, prefix, data_name, start, order, len(data), total, page_size)
-    values[data_name] = data
-    return data
+def queue_results(mc, values, method, args=(), kw=None, start=None, order=None,
+                  default_order=None, data_name='data', prefix=None, page_size=PAGE):
+    """Queue countAndFilterResults(method, ...) (hub calls without queryOpts) in mc."""
+    paged = Paged(values, _int(start), check_order(order, default_order), data_name, prefix,
+                  page_size)
+    filter_opts = {'offset': paged.start, 'limit': page_size, 'order': paged.order}
+    paged.both = mc.countAndFilterResults(method, *args, filterOpts=filter_opts,
+                                          **(kw or {}))
+    return paged
+
+
+def _now(server, queue, *args, **kw):
+    mc = server.multicall()
+    paged = queue(mc, *args, **kw)
+    mc.call_all(strict=True)
+    return paged.finish()
+
+
+def paginate_method(server, values, method, **kw):
+    """queue_method, called at once: the page and its count in one round trip."""
+    return _now(server, queue_method, values, method, **kw)
+
+
+def paginate_results(server, values, method, **kw):
+    """queue_results, called at once."""
+    return _now(server, queue_results, values, method, **kw)
 
 
 def _sort_key(field):

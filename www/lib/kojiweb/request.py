@@ -2,11 +2,19 @@
 import datetime
 import os
 import random
+import threading
+import time
 import urllib.parse
 
 import koji
 
 from . import auth, templating, util
+
+
+# mavenEnabled / winEnabled per hub URL: (monotonic time fetched, (maven, win))
+FEATURE_TTL = 60
+_features = {}
+_features_lock = threading.Lock()
 
 
 class Redirect(Exception):
@@ -54,7 +62,16 @@ class Request(object):
         username = auth.read_cookie(self.environ, self.opts)
         if not username:
             return
-        user = self.server.getUser(username)
+        # the user and their permissions (the header's admin links) in one round trip
+        mc = self.server.multicall()
+        user = mc.getUser(username)
+        perms = mc.getUserPerms(username)
+        mc.call_all()
+        user = user.result
+        try:
+            self.perms = perms.result
+        except koji.GenericError:
+            self.perms = None
         if not user:
             raise koji.AuthError('could not get user for principal: %s' % username)
         self.username = username
@@ -142,7 +159,9 @@ class Request(object):
             page = self.base_url() + '/' + page
         if force_ssl:
             page = page.replace('http:', 'https:', 1)
-        else:
+        elif not urllib.parse.urlsplit(page).port:
+            # an https URL with a port of its own stays https: plain http to that port
+            # (koji-dev's TLS port, say) cannot work
             page = page.replace('https:', 'http:', 1)
         raise Redirect(page)
 
@@ -183,13 +202,7 @@ class Request(object):
         opts = self.opts
         site = opts.get('SiteName')
         token = self.token()
-        mc = self.server.multicall()
-        maven = mc.mavenEnabled()
-        win = mc.winEnabled()
-        perms = mc.getUserPerms(self.user['id']) if self.user and self.perms is None else None
-        mc.call_all(strict=True)
-        if perms is not None:
-            self.perms = perms.result
+        maven, win = self._hub_features()
         values = {
             'siteName': site,
             'title': title,
@@ -198,8 +211,8 @@ class Request(object):
             'currentDate': str(datetime.datetime.now()),
             'currentUser': self.user,
             'authToken': token,
-            'mavenEnabled': maven.result,
-            'winEnabled': win.result,
+            'mavenEnabled': maven,
+            'winEnabled': win,
             'LoginDisabled': opts.get('LoginDisabled'),
             'KojiGreeting': opts.get('KojiGreeting'),
             'greeting': _greeting(),
@@ -220,6 +233,31 @@ class Request(object):
             'extraBottom': self._local_snippet('extra-bottom.html'),
         }
         return values
+
+    def _hub_features(self):
+        """(mavenEnabled, winEnabled) of the hub, and the user's permissions if not known
+        yet, in one round trip; the two flags (hub.conf settings) are kept for FEATURE_TTL
+        seconds per hub URL, so most pages need no call for them."""
+        url = self.opts['KojiHubURL']
+        now = time.monotonic()
+        with _features_lock:
+            cached = _features.get(url)
+        need_perms = self.user and self.perms is None
+        if cached and now - cached[0] < FEATURE_TTL:
+            if need_perms:
+                self.perms = self.server.getUserPerms(self.user['id'])
+            return cached[1]
+        mc = self.server.multicall()
+        maven = mc.mavenEnabled()
+        win = mc.winEnabled()
+        perms = mc.getUserPerms(self.user['id']) if need_perms else None
+        mc.call_all(strict=True)
+        if perms is not None:
+            self.perms = perms.result
+        flags = (maven.result, win.result)
+        with _features_lock:
+            _features[url] = (now, flags)
+        return flags
 
     def _local_snippet(self, name, literal=True):
         """A site's own HTML snippet; the footer is a Cheetah template when LiteralFooter
