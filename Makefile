@@ -42,7 +42,8 @@ all: venv
 # a KDC, a compiler and venv support, git and gnupg (SCM checkouts, rpm signing in the
 # tests), dnf and bubblewrap (the rpmbuild buildroot backend), qemu-img and mksquashfs
 # (ImageFactory image formats), RabbitMQ (the protonmsg
-# plugin's tests start a private node with its AMQP 1.0 plugin), and PostgreSQL when there
+# plugin's tests start a private node with its AMQP 1.0 plugin), the NSS tools (a client
+# certificate for headless Chromium in the web login tests), and PostgreSQL when there
 # is no server.
 deps:
 	@missing=""; \
@@ -65,6 +66,7 @@ deps:
 	have qemu-img || missing="$$missing qemu-utils"; \
 	have mksquashfs || missing="$$missing squashfs-tools"; \
 	have chromium || missing="$$missing chromium chromium-driver"; \
+	have pk12util || missing="$$missing libnss3-tools"; \
 	[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing="$$missing rabbitmq-server"; \
 	$(PYTHON) -c 'import ensurepip, sysconfig, os, sys; \
 	sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \

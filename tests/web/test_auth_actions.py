@@ -99,6 +99,16 @@ def test_logout_clears_cookie(web, alice):
     assert 'expires=' in raw.lower()
 
 
+def test_logout_over_https_on_its_own_port_stays_https(web, alice):
+    """Logging out goes back to http, except to a URL with a port of its own: plain http
+    to the TLS port could not work."""
+    resp = requests.get(web.https_url + '/logout', verify=web.certs['ca'], timeout=60,
+                        headers={'Cookie': 'user=%s' % alice['cookie']},
+                        allow_redirects=False)
+    assert resp.status_code == 302
+    assert resp.headers['Location'] == web.https_url + '/index'
+
+
 def _token_link(text, page):
     match = re.search(r'href="(%s\?[^"]*)"' % page, text)
     assert match, text[:4000]

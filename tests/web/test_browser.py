@@ -1,35 +1,22 @@
 """A few checks in headless Chromium (one browser for the module): a page renders with its
 style, watchlogs.js follows a log, and a task is cancelled by clicking its link."""
 import os
-import shutil
 
 import pytest
 
 import koji
+from tests.fixtures import browser as browserfix
 
 webdriver = pytest.importorskip('selenium.webdriver')
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
-CHROMIUM = shutil.which('chromium') or shutil.which('chromium-browser')
-DRIVER = shutil.which('chromedriver')
-
 
 @pytest.fixture(scope='module')
 def browser():
-    if not CHROMIUM or not DRIVER:
-        pytest.skip('chromium and chromium-driver are not installed')
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
-    for arg in ('--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-                '--ignore-certificate-errors', '--window-size=1200,900'):
-        opts.add_argument(arg)
-    driver = webdriver.Chrome(options=opts,
-                              service=webdriver.ChromeService(executable_path=DRIVER))
-    try:
+    browserfix.require_chromium()
+    with browserfix.chromium() as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def wait_for(driver, condition, timeout=30):

@@ -1,9 +1,10 @@
 """How a koji-dev stack authenticates: `up --auth password|ssl|kerberos`.
 
 password: today's behaviour, plain http, --user/--password.
-ssl: a private CA (DIR/pki, kojidevlib.pki); the hub also listens with TLS and requires a
-    client certificate on /kojihub/ssllogin as upstream's httpd.conf does; the profile,
-    kojid and kojira log in with certificates (CN = user name).
+ssl: a private CA (DIR/pki, kojidevlib.pki); the hub also listens with TLS, asks for a
+    client certificate in the handshake and requires a verified one on /kojihub/ssllogin
+    (and the web's /koji/login); the profile, kojid and kojira log in with certificates
+    (CN = user name).
 kerberos: a private MIT KDC (DIR/krb5, kojidevlib.kdc); mod_auth_gssapi guards
     /kojihub/ssllogin; the profile, kojid and kojira log in with keytabs.
 
@@ -11,7 +12,10 @@ Both real modes serve the hub over https on a second port (the clients force htt
 sslLogin) and keep the plain http port for anonymous calls, files and koji-dev itself,
 which still sets things up with kojiadmin's password.
 """
+import hashlib
 import os
+import shutil
+import tempfile
 
 from . import kdc as kdclib
 from . import pki as pkilib
@@ -21,6 +25,9 @@ DEFAULT_MODE = 'ssl'
 REALM = 'KOJIDEV.TEST'
 HOST_NAME = 'localhost'
 GSSAPI_MODULE = '/usr/lib/apache2/modules/mod_auth_gssapi.so'
+# a certificate verified in the TLS handshake; plain http passes on (the hub refuses an
+# sslLogin without one itself, the web redirects its login page to https)
+REQUIRE_VERIFIED = "Require expr %{HTTPS} == 'off' || %{SSL_CLIENT_VERIFY} == 'SUCCESS'"
 # the web UI's identity for proxied logins (ProxyDNs / ProxyPrincipals)
 WEB_USER = 'kojiweb'
 
@@ -118,6 +125,8 @@ class Auth:
     def stop(self, purge=False):
         if self.stack.state.get('kdc_port'):
             self.kdc.stop()
+        if purge:
+            shutil.rmtree(self._web_cert_dir(), ignore_errors=True)
 
     def status(self):
         if self.mode == 'kerberos':
@@ -182,17 +191,23 @@ class Auth:
         return path
 
     def apache_lines(self):
-        """The /kojihub/ssllogin guard, as upstream's httpd.conf has it (uncommented)."""
+        """The /kojihub/ssllogin guard: upstream's httpd.conf, except that the certificate
+        is asked for in the handshake on every https request."""
         if self.mode == 'ssl':
             pki = self.pki
             return [
                 "SSLCACertificateFile '%s'" % pki.ca_cert,
                 "SSLCARevocationFile '%s'" % pki.crl,
                 'SSLCARevocationCheck chain',
+                # the certificate is asked for in the handshake: browsers do not do TLS 1.3
+                # post-handshake authentication, which a per-location `require` needs
+                'SSLVerifyClient optional',
+                'SSLVerifyDepth 10',
+                # so a location requires a certificate verified then (a per-location
+                # `SSLVerifyClient require` would ask again after the handshake)
                 '<Location /kojihub/ssllogin>',
-                '    SSLVerifyClient require',
-                '    SSLVerifyDepth  10',
                 '    SSLOptions +StdEnvVars',
+                '    ' + REQUIRE_VERIFIED,
                 '</Location>',
             ]
         if self.mode == 'kerberos':
@@ -215,6 +230,53 @@ class Auth:
                 '</Location>',
             ]
         return []
+
+    def _web_cert_dir(self):
+        key = hashlib.sha1(os.path.abspath(self.stack.path('')).encode()).hexdigest()[:12]
+        return os.path.join(tempfile.gettempdir(), 'koji-dev-web-%s' % key)
+
+    def web_ssl_files(self):
+        """(cert, CA) of the web's proxy logins, where the web uses them from.  koji's
+        ssl_login checks both with access(2), which ignores the capability httpd keeps:
+        when koji-dev runs as root (DIR possibly under a 0700 folder) httpd's account gets
+        copies in a /tmp folder of its own, reachable from /."""
+        cert, ca = self.pki.cert(WEB_USER), self.pki.ca_cert
+        if os.geteuid() != 0:
+            return cert, ca
+        folder = self._web_cert_dir()
+        return os.path.join(folder, os.path.basename(cert)), os.path.join(folder, 'ca.crt')
+
+    def install_web_ssl_files(self, runas):
+        """Copy the web's cert and the CA to web_ssl_files() (as root), for httpd."""
+        sources = (self.pki.cert(WEB_USER), self.pki.ca_cert)
+        for src, dst in zip(sources, self.web_ssl_files()):
+            if src == dst or not os.path.exists(src):
+                continue
+            os.makedirs(os.path.dirname(dst), mode=0o700, exist_ok=True)
+            runas.chown(os.path.dirname(dst))
+            with open(src, 'rb') as fp:
+                data = fp.read()
+            fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, 'wb') as fp:
+                fp.write(data)
+            runas.chown(dst)
+
+    def web_login_lines(self):
+        """/koji/login guarded for the stack's mode, as upstream's kojiweb.conf does, except
+        that in ssl mode a certificate verified in the handshake is required (no
+        renegotiation, which Chromium and Firefox refuse under TLS 1.3)."""
+        if self.mode == 'ssl':
+            guard = ['    SSLOptions +StdEnvVars',
+                     '    ' + REQUIRE_VERIFIED,
+                     '    ErrorDocument 403 /koji-static/errors/unauthorized.html']
+        elif self.mode == 'kerberos':
+            keytab = self.kdc.path('HTTP_%s.keytab' % HOST_NAME)
+            guard = ['    AuthType GSSAPI', '    AuthName "GSSAPI Single Sign On Login"',
+                     '    GssapiCredStore keytab:%s' % keytab, '    Require valid-user',
+                     '    ErrorDocument 401 /koji-static/errors/unauthorized.html']
+        else:
+            return []
+        return ['<Location /koji/login>'] + guard + ['</Location>']
 
     def client_lines(self):
         """The profile's login lines: `koji -p <profile> hello` needs nothing else."""
