@@ -84,7 +84,12 @@ def _arch_list(arch):
 @page
 def tasksbyhost(req, start=None, order='-tasks', hostArch=None):
     server = req.server
-    hosts = server.listHosts(arches=_arch_list(hostArch))
+    mc = server.multicall()
+    hosts = mc.listHosts(arches=_arch_list(hostArch))
+    arches = mc.getAllArches()
+    mc.call_all(strict=True)
+    hosts = hosts.result
+    # one count per host, all in one round trip
     mc = server.multicall()
     calls = [mc.listTasks(opts={'host_id': h['id']}, queryOpts={'countOnly': True})
              for h in hosts]
@@ -93,7 +98,7 @@ def tasksbyhost(req, start=None, order='-tasks', hostArch=None):
             for h, c in zip(hosts, calls)]
     chart = svg.bar_chart([(r['name'], r['tasks'], 'hostinfo?hostID=%d' % r['id'])
                            for r in rows], 'tasks-by-host', 'tasks per host')
-    req.extra = {'hostArch': hostArch, 'arches': server.getAllArches(), 'chartSVG': chart}
+    req.extra = {'hostArch': hostArch, 'arches': arches.result, 'chartSVG': chart}
     return _counted(req, 'Tasks by Host', 'countreport.chtml', rows, 'tasks', start, order,
                     '-tasks')
 

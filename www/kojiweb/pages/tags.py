@@ -42,6 +42,7 @@ def taginfo(req, tagID, all='0', packageOrder='package_name', packageStart=None,
     ext_repos = mc.getExternalRepoList(tag['id'])
     perms = mc.getAllPerms()
     nrequests = mc.repo.queryQueue([['tag_id', '=', tag['id']]], opts={'countOnly': True})
+    child = mc.getTag(_lookup(childID), strict=True) if childID else None
     mc.call_all(strict=True)
     values['requestCount'] = nrequests.result
     values['numPackages'] = npkgs.result
@@ -62,6 +63,6 @@ def taginfo(req, tagID, all='0', packageOrder='package_name', packageStart=None,
     values['external_repos'] = ext_repos.result
     permnames = {p['id']: p['name'] for p in perms.result}
     values['permName'] = permnames.get(tag['perm_id']) if tag['perm_id'] else None
-    values['child'] = server.getTag(_lookup(childID), strict=True) if childID else None
+    values['child'] = child.result if child else None
     values['extra'] = sorted((tag.get('extra') or {}).items())
     return req.render('taginfo.chtml', values, tag['name'] + ' | Tag Info', 'tags')

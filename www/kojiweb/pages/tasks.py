@@ -50,12 +50,22 @@ def tasks(req, owner=None, state='active', view='tree', method='all', hostID=Non
     all_tasks, toplevel, parents = _lists(req.opts)
     opts = {'decode': True}
     values['owner'] = values['ownerObj'] = None
+    # the owner, host and channel looked up in one round trip
+    lookups = {}
+    if owner or hostID or channelID:
+        mc = server.multicall()
+        if owner:
+            lookups['owner'] = mc.getUser(_convert_if_int(owner), strict=True)
+        if hostID:
+            lookups['host'] = mc.getHost(_convert_if_int(hostID), strict=True)
+        if channelID:
+            lookups['channel'] = mc.getChannel(_convert_if_int(channelID), strict=True)
+        mc.call_all(strict=True)
     if owner:
-        ownerObj = server.getUser(_convert_if_int(owner), strict=True)
+        ownerObj = lookups['owner'].result
         opts['owner'] = ownerObj['id']
         values['owner'] = ownerObj['name']
         values['ownerObj'] = ownerObj
-    values['users'] = server.listUsers(queryOpts={'order': 'name'})
     if method in all_tasks:
         opts['method'] = method
     else:
@@ -82,16 +92,22 @@ def tasks(req, owner=None, state='active', view='tree', method='all', hostID=Non
     values['host'] = values['channel'] = None
     values['hostID'] = values['channelID'] = None
     if hostID:
-        host = server.getHost(_convert_if_int(hostID), strict=True)
+        host = lookups['host'].result
         opts['host_id'] = host['id']
         values['host'], values['hostID'] = host, host['id']
     if channelID:
-        channel = server.getChannel(_convert_if_int(channelID), strict=True)
+        channel = lookups['channel'].result
         opts['channel_id'] = channel['id']
         values['channel'], values['channelID'] = channel, channel['id']
-    data = paging.paginate_method(server, values, 'listTasks', kw={'opts': opts},
-                                  start=start, order=order, default_order='-id',
-                                  data_name='tasks', count=bool(start and start != '0'))
+    # the page of tasks and the users of the owner filter in one round trip
+    mc = server.multicall()
+    paged = paging.queue_method(mc, values, 'listTasks', kw={'opts': opts}, start=start,
+                                order=order, default_order='-id', data_name='tasks',
+                                count=bool(start and start != '0'))
+    users = mc.listUsers(queryOpts={'order': 'name'})
+    mc.call_all(strict=True)
+    values['users'] = users.result
+    data = paged.finish()
     if view == 'tree' and data:
         mc = server.multicall()
         calls = [mc.getTaskDescendents(t['id'], request=True) for t in data]
