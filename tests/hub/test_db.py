@@ -315,3 +315,62 @@ def test_dead_connection_and_no_server_is_an_outage(cnx, test_db):
     finally:
         db.provideDBopts(dsn=test_db['dsn'])
         context.cnx = db.connect()
+
+
+def _prepared(wrapper):
+    cur = wrapper.cnx.cursor()
+    cur.execute('SELECT statement FROM pg_prepared_statements')
+    rows = [row[0] for row in cur.fetchall()]
+    cur.close()
+    return rows
+
+
+def test_repeated_reads_get_prepared(cnx):
+    for name in ('p1', 'p2'):
+        _add_user(name)
+    cnx.commit()
+    sql = 'SELECT name FROM users WHERE name = %(name)s AND id > %(low)s'
+    first = [db._multiRow(sql, {'name': 'p1', 'low': 0}, ['name']) for _ in range(3)]
+    assert first == [[{'name': 'p1'}]] * 3
+    statements = [s for s in _prepared(cnx) if 'FROM users WHERE name = $1' in s]
+    assert len(statements) == 1
+    # other values, same statement; a value of the wrong type still fails cleanly
+    assert db._multiRow(sql, {'name': 'p2', 'low': 0}, ['name']) == [{'name': 'p2'}]
+    with pytest.raises(koji.ParameterError):
+        db._multiRow(sql, {'name': 'p2', 'low': 'x'}, ['name'])
+    # inside a transaction the prepared statement is used, and sees uncommitted rows
+    _add_user('p3')
+    assert db._multiRow(sql, {'name': 'p3', 'low': 0}, ['name']) == [{'name': 'p3'}]
+    cnx.rollback()
+    db.DeleteProcessor('users').execute()
+    cnx.commit()
+
+
+def test_unpreparable_reads_run_as_before(cnx):
+    # PostgreSQL cannot infer this parameter's type: the read runs unprepared
+    sql = 'SELECT %(v)s IS NULL'
+    assert [db._singleValue(sql, {'v': None}) for _ in range(3)] == [True] * 3
+    # arrays are never prepared (one generic plan would serve every size)
+    arr = 'SELECT count(*) FROM users WHERE id = ANY(%(ids)s)'
+    assert [db._singleValue(arr, {'ids': [1, 2]}) for _ in range(3)] == [0] * 3
+    # literal percent signs survive
+    like = "SELECT count(*) FROM users WHERE name LIKE 'x%%' AND id > %(low)s"
+    assert [db._singleValue(like, {'low': 0}) for _ in range(3)] == [0] * 3
+    texts = ' '.join(_prepared(cnx))
+    assert 'IS NULL' not in texts and 'ANY' not in texts
+    assert "LIKE 'x%' AND id > $1" in texts
+    assert not cnx.in_tx
+
+
+def test_prepared_statements_follow_a_new_connection(cnx, test_db):
+    sql = 'SELECT count(*) FROM users WHERE id > %(low)s'
+    for _ in range(3):
+        db._singleValue(sql, {'low': 0})
+    pid = cnx.cnx.get_backend_pid()
+    killer = psycopg2.connect(test_db['dsn'])
+    killer.autocommit = True
+    killer.cursor().execute('SELECT pg_terminate_backend(%s)', (pid,))
+    killer.close()
+    context.cnx = db.connect()
+    assert [db._singleValue(sql, {'low': 0}) for _ in range(3)] == [0] * 3
+    assert context.cnx.cnx.get_backend_pid() != pid

@@ -15,6 +15,8 @@ import psycopg2.extras
 import koji
 from koji.context import context
 
+from . import prepared
+
 logger = logging.getLogger('koji.db')
 
 _db_opts = {}
@@ -158,12 +160,13 @@ class CursorWrapper(object):
 
     def _run_in(self, owner, operation, parameters):
         """Send the statement with what the transaction owes first, in one round trip."""
-        prefix = owner.take_prefix(read_only=is_plain_read(operation))
-        # an empty operation sends only what is owed (DBWrapper.begin)
-        sql = prefix + operation if operation else prefix.rstrip('; ')
+        read = is_plain_read(operation)
+        # a read may be prepared only outside a transaction: a failed PREPARE aborts one
+        may_prepare = read and not owner.in_tx
+        prefix = owner.take_prefix(read_only=read)
         if not owner.checked:
             try:
-                self._run(sql, parameters)
+                self._send(owner, prefix, operation, parameters, read, may_prepare)
             except _GONE:
                 if not owner.cnx.closed:
                     raise
@@ -172,10 +175,30 @@ class CursorWrapper(object):
                 owner.reconnect()
                 args, kwargs = self._cursor_args
                 self.cursor = owner.cnx.cursor(*args, **kwargs)
-                self._run(sql, parameters)
+                self._send(owner, prefix, operation, parameters, read, may_prepare)
             owner.checked = True
         else:
-            self._run(sql, parameters)
+            self._send(owner, prefix, operation, parameters, read, may_prepare)
+
+    def _send(self, owner, prefix, operation, parameters, read, may_prepare):
+        if not operation:
+            # only what is owed (DBWrapper.begin)
+            self._run(prefix.rstrip('; '), None)
+            return
+        if not read or self._cursor_args != ((), {}):
+            self._run(prefix + operation, parameters)
+            return
+        cache = prepared.cache_for(_local, owner.cnx)
+        sql, values, fresh = cache.plan(operation, parameters, may_prepare)
+        if not fresh:
+            self._run(prefix + sql, values)
+            return
+        try:
+            self._run(prefix + sql, values)
+        except prepared.PREPARE_ERRORS:
+            # not preparable (or the read itself fails, and will again just below)
+            cache.forget(operation)
+            self._run(prefix + operation, parameters)
 
 
 class DBWrapper(object):

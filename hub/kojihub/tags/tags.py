@@ -52,6 +52,20 @@ def _tag_query(clauses, values, event):
                           values=values)
 
 
+def _extra_column(event):
+    """SQL of a column holding a tag's extra rows as [key, value] pairs, so that getTag
+    reads the tag and its extra in one statement."""
+    return ('ARRAY(SELECT ARRAY[tag_extra.key, tag_extra.value] FROM tag_extra '
+            'WHERE tag_extra.tag_id = tag.id AND %s)'
+            % eventCondition(event, 'tag_extra'))
+
+
+def _extra_entries(pairs):
+    """{key: [blocked, value]} of _extra_column's pairs (a NULL value is a block)."""
+    return {key: [True, None] if value is None else [False, json.loads(value)]
+            for key, value in pairs or ()}
+
+
 def _read_extra(tag_ids, event=None):
     """{tag_id: {key: [blocked, value]}} for several tags in one query."""
     result = {tag_id: {} for tag_id in tag_ids}
@@ -103,12 +117,15 @@ def get_tag(tagInfo, strict=False, event=None, blocked=False):
         if last is not None and not last['active']:
             revoke_event = last['revoke_event']
             event = revoke_event - 1
-    result = _tag_query([clause], values, event).executeOne()
+    query = _tag_query([clause], values, event)
+    query.columns.append(_extra_column(event))
+    query.aliases.append('_extra')
+    result = query.executeOne()
     if result is None:
         if strict:
             raise koji.GenericError('No such tagInfo: %r' % (tagInfo,))
         return None
-    result['extra'] = _flatten_extra(_read_extra([result['id']], event)[result['id']], blocked)
+    result['extra'] = _flatten_extra(_extra_entries(result.pop('_extra')), blocked)
     if event is not None:
         result['query_event'] = event
     if revoke_event is not None:
