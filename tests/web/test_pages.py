@@ -4,6 +4,8 @@ import re
 import pytest
 import requests
 
+import koji
+
 
 XSS = '<script>alert(1)</script>'
 
@@ -306,3 +308,21 @@ def test_taginfo_counts(web, data):
     text = ok(web.get('taginfo?tagID=%d' % dest['id']))
     assert '<a href="packages?blocked=0&amp;tagID=%d">1</a>' % dest['id'] in text
     assert '<a href="packages?tagID=%d">2</a>' % dest['id'] in text
+
+
+def test_taskinfo_shows_the_result_or_the_failure(web, data):
+    """The task's result (or the fault a failed task stored) is read in the page's one
+    multicall and shown; a failure does not fail the page."""
+    import xmlrpc.client
+    closed = web.admin.makeTask('newRepo', ['web-build'])
+    failed = web.admin.makeTask('newRepo', ['web-build'])
+    ok_xml = xmlrpc.client.dumps(({'repo_id': 4242},), methodresponse=True)
+    fault_xml = xmlrpc.client.dumps(xmlrpc.client.Fault(1000, 'GenericError: disk full'),
+                                    methodresponse=True)
+    for task_id, state, result in ((closed, 'CLOSED', ok_xml), (failed, 'FAILED', fault_xml)):
+        web.hub.sql('UPDATE task SET state = %s, result = %s WHERE id = %s',
+                    koji.TASK_STATES[state], result, task_id)
+    text = ok(web.get('taskinfo?taskID=%d' % closed))
+    assert '<pre id="result" class="">repo_id = 4242</pre>' in text
+    text = ok(web.get('taskinfo?taskID=%d' % failed))
+    assert re.search(r'<pre id="result" class="failed">[^<]*disk full</pre>', text), text

@@ -9,12 +9,20 @@ from kojiweb.util import SafeValue, escapeHTML, safe
 
 def decode(server, task):
     """(params, opts): params maps names to values or looked-up objects."""
+    mc = server.multicall()
+    finish = queue_decode(mc, task)
+    mc.call_all()
+    return finish()
+
+
+def queue_decode(mc, task):
+    """Queue decode's look-ups in the multicall mc (not called strictly); returns a
+    function that gives (params, opts) once mc has been called."""
     try:
         params = parse_task_params(task['method'], task['request'])
     except (TypeError, KeyError, ValueError, koji.GenericError):
         params = {'args': task['request']}
     opts = params.pop('opts', None) or {}
-    mc = server.multicall()
     pending = {}
 
     def tag(value):
@@ -57,8 +65,10 @@ def decode(server, task):
         pending['repo'] = mc.repoInfo(params.pop('repo_id'))
     if 'buildrootID' in params:
         pending['buildroot'] = mc.getBuildroot(params.pop('buildrootID'))
-    mc.call_all()
+    return lambda: _finish_decode(params, opts, pending)
 
+
+def _finish_decode(params, opts, pending):
     def result(value):
         if isinstance(value, list):
             return [result(v) for v in value]

@@ -174,6 +174,9 @@ def taskinfo(req, taskID):
     if not task:
         raise koji.GenericError('No such task ID: %s' % taskID)
     values = {'task': task}
+    state = koji.TASK_STATES[task['state']]
+    # everything else in one round trip, called leniently: each result raises its own
+    # fault when read (the task result's is shown on the page)
     mc = server.multicall()
     parent = mc.getTaskInfo(task['parent'], request=True) if task['parent'] else None
     desc = mc.getTaskDescendents(task_id, request=True)
@@ -185,7 +188,9 @@ def taskinfo(req, taskID):
     output = mc.listTaskOutput(task_id, all_volumes=True)
     requests = mc.repo.queryQueue([['task_id', '=', task_id]], ['id']) \
         if task['method'] == 'newRepo' else None
-    mc.call_all(strict=True)
+    task_result = mc.getTaskResult(task_id) if state in ('CLOSED', 'FAILED') else None
+    decoded = taskparams.queue_decode(mc, task)
+    mc.call_all()
     values['requests'] = requests.result if requests else []
     values['parent'] = parent.result if parent else None
     values['descendents'] = desc.result
@@ -202,14 +207,13 @@ def taskinfo(req, taskID):
     values['files'] = sorted(files, key=_output_key)
     values['taskDir'] = {v: koji.PathInfo(topdir=req.opts['KojiFilesURL']).task(task_id, v)
                          for v, _ in files}
-    params, opts = taskparams.decode(server, task)
+    params, opts = decoded()
     values['paramsHTML'] = taskparams.params_html(params, opts)
-    state = koji.TASK_STATES[task['state']]
     values['stateName'] = state.lower()
     result = exc = None
-    if state in ('CLOSED', 'FAILED'):
+    if task_result is not None:
         try:
-            result = server.getTaskResult(task_id)
+            result = task_result.result
         except Exception as error:
             exc = error
     values['fullResult'], values['abbrResult'] = _result_text(result, exc)
