@@ -317,6 +317,15 @@ def test_dead_connection_and_no_server_is_an_outage(cnx, test_db):
         context.cnx = db.connect()
 
 
+def _rows(sql, values):
+    """Run a read the way QueryProcessor(prepare=True) does."""
+    cursor = context.cnx.cursor()
+    cursor.execute(sql, values, prepare=True)
+    rows = cursor.fetchall()
+    cursor.close()
+    return rows
+
+
 def _prepared(wrapper):
     cur = wrapper.cnx.cursor()
     cur.execute('SELECT statement FROM pg_prepared_statements')
@@ -330,17 +339,21 @@ def test_repeated_reads_get_prepared(cnx):
         _add_user(name)
     cnx.commit()
     sql = 'SELECT name FROM users WHERE name = %(name)s AND id > %(low)s'
-    first = [db._multiRow(sql, {'name': 'p1', 'low': 0}, ['name']) for _ in range(3)]
-    assert first == [[{'name': 'p1'}]] * 3
+    first = [_rows(sql, {'name': 'p1', 'low': 0}) for _ in range(3)]
+    assert first == [[('p1',)]] * 3
+    # reads not marked for it are never prepared
+    for _ in range(3):
+        db._multiRow(sql.replace('id >', 'id >='), {'name': 'p1', 'low': 0}, ['name'])
+    assert not [s for s in _prepared(cnx) if 'id >= $2' in s]
     statements = [s for s in _prepared(cnx) if 'FROM users WHERE name = $1' in s]
     assert len(statements) == 1
     # other values, same statement; a value of the wrong type still fails cleanly
-    assert db._multiRow(sql, {'name': 'p2', 'low': 0}, ['name']) == [{'name': 'p2'}]
+    assert _rows(sql, {'name': 'p2', 'low': 0}) == [('p2',)]
     with pytest.raises(koji.ParameterError):
-        db._multiRow(sql, {'name': 'p2', 'low': 'x'}, ['name'])
+        _rows(sql, {'name': 'p2', 'low': 'x'})
     # inside a transaction the prepared statement is used, and sees uncommitted rows
     _add_user('p3')
-    assert db._multiRow(sql, {'name': 'p3', 'low': 0}, ['name']) == [{'name': 'p3'}]
+    assert _rows(sql, {'name': 'p3', 'low': 0}) == [('p3',)]
     cnx.rollback()
     db.DeleteProcessor('users').execute()
     cnx.commit()
@@ -349,13 +362,13 @@ def test_repeated_reads_get_prepared(cnx):
 def test_unpreparable_reads_run_as_before(cnx):
     # PostgreSQL cannot infer this parameter's type: the read runs unprepared
     sql = 'SELECT %(v)s IS NULL'
-    assert [db._singleValue(sql, {'v': None}) for _ in range(3)] == [True] * 3
+    assert [_rows(sql, {'v': None}) for _ in range(3)] == [[(True,)]] * 3
     # arrays are never prepared (one generic plan would serve every size)
     arr = 'SELECT count(*) FROM users WHERE id = ANY(%(ids)s)'
-    assert [db._singleValue(arr, {'ids': [1, 2]}) for _ in range(3)] == [0] * 3
+    assert [_rows(arr, {'ids': [1, 2]}) for _ in range(3)] == [[(0,)]] * 3
     # literal percent signs survive
     like = "SELECT count(*) FROM users WHERE name LIKE 'x%%' AND id > %(low)s"
-    assert [db._singleValue(like, {'low': 0}) for _ in range(3)] == [0] * 3
+    assert [_rows(like, {'low': 0}) for _ in range(3)] == [[(0,)]] * 3
     texts = ' '.join(_prepared(cnx))
     assert 'IS NULL' not in texts and 'ANY' not in texts
     assert "LIKE 'x%' AND id > $1" in texts
@@ -365,12 +378,12 @@ def test_unpreparable_reads_run_as_before(cnx):
 def test_prepared_statements_follow_a_new_connection(cnx, test_db):
     sql = 'SELECT count(*) FROM users WHERE id > %(low)s'
     for _ in range(3):
-        db._singleValue(sql, {'low': 0})
+        _rows(sql, {'low': 0})
     pid = cnx.cnx.get_backend_pid()
     killer = psycopg2.connect(test_db['dsn'])
     killer.autocommit = True
     killer.cursor().execute('SELECT pg_terminate_backend(%s)', (pid,))
     killer.close()
     context.cnx = db.connect()
-    assert [db._singleValue(sql, {'low': 0}) for _ in range(3)] == [0] * 3
+    assert [_rows(sql, {'low': 0}) for _ in range(3)] == [[(0,)]] * 3
     assert context.cnx.cnx.get_backend_pid() != pid

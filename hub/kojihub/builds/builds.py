@@ -139,7 +139,7 @@ def get_build(buildInfo, strict=False):
     joins = _BUILD_JOINS + ['LEFT JOIN content_generator ON build.cg_id = content_generator.id']
     query = QueryProcessor(columns=[f[0] for f in fields], aliases=[f[1] for f in fields],
                            tables=_BUILD_TABLES, joins=joins, clauses=[clause],
-                           values=values, transform=_decode_extra)
+                           values=values, transform=_decode_extra, prepare=True)
     build = query.executeOne()
     if build is None and strict:
         raise koji.GenericError('No such build: %r' % (buildInfo,))

@@ -196,7 +196,8 @@ class Session(object):
         query = QueryProcessor(tables=['sessions'], columns=columns, aliases=aliases,
                                clauses=['id = %(id)s', 'key = %(key)s',
                                         'hostip = %(hostip)s', 'closed IS FALSE'],
-                               values={'id': session_id, 'key': key, 'hostip': hostip})
+                               values={'id': session_id, 'key': key, 'hostip': hostip},
+                               prepare=True)
         return query.executeOne()
 
     def _check_expiry(self, row):
@@ -340,7 +341,8 @@ class Session(object):
     def checkLoginAllowed(self, user_id):
         """Return the user's {name, status, usertype}; fail if the user may not log in."""
         query = QueryProcessor(tables=['users'], columns=['name', 'status', 'usertype'],
-                               clauses=['id = %(user_id)s'], values={'user_id': user_id})
+                               clauses=['id = %(user_id)s'], values={'user_id': user_id},
+                               prepare=True)
         data = query.executeOne()
         if data is None:
             raise koji.AuthError('invalid user_id: %s' % user_id)

@@ -131,14 +131,16 @@ class CursorWrapper(object):
     def __iter__(self):
         return iter(self.cursor)
 
-    def execute(self, operation, parameters=None, log_errors=True):
+    def execute(self, operation, parameters=None, log_errors=True, prepare=False):
+        """Run a statement; prepare=True lets a repeated plain read become a prepared
+        statement (only for reads whose best plan does not depend on the values)."""
         start = time.time()
         owner = self.owner
         try:
             if owner is None:
                 self._run(operation, parameters)
             else:
-                self._run_in(owner, operation, parameters)
+                self._run_in(owner, operation, parameters, prepare)
         except Exception as exc:
             fault = value_fault(exc)
             if fault is not None:
@@ -158,12 +160,13 @@ class CursorWrapper(object):
         else:
             self.cursor.execute(operation, parameters)
 
-    def _run_in(self, owner, operation, parameters):
+    def _run_in(self, owner, operation, parameters, prepare=False):
         """Send the statement with what the transaction owes first, in one round trip."""
         read = is_plain_read(operation)
         # a read may be prepared only outside a transaction: a failed PREPARE aborts one
         may_prepare = read and not owner.in_tx
         prefix = owner.take_prefix(read_only=read)
+        read = read and prepare
         if not owner.checked:
             try:
                 self._send(owner, prefix, operation, parameters, read, may_prepare)
@@ -511,8 +514,14 @@ class QueryProcessor(object):
     from ``values``. opts: countOnly, order, offset, limit, asList, rowlock, group.
     """
 
+    # a lookup whose plan does not depend on its values (by id, by name): worth a
+    # prepared statement (see prepared.py); pattern, range and limit reads are not
+    prepare = False
+
     def __init__(self, columns=None, aliases=None, tables=None, joins=None, clauses=None,
-                 values=None, transform=None, opts=None, enable_group=False, order_map=None):
+                 values=None, transform=None, opts=None, enable_group=False, order_map=None,
+                 prepare=False):
+        self.prepare = prepare
         self.columns = list(columns or [])
         if aliases is None:
             aliases = self.columns
@@ -630,7 +639,7 @@ class QueryProcessor(object):
 
     def execute(self):
         cursor = _cursor()
-        cursor.execute(str(self), self.values)
+        cursor.execute(str(self), self.values, prepare=self.prepare)
         if self.opts.get('countOnly'):
             value = cursor.fetchone()[0]
             cursor.close()

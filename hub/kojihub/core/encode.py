@@ -35,11 +35,41 @@ def _int_text(value):
     raise OverflowError('long int exceeds XML-RPC limits')
 
 
+def _str_text(value):
+    if '&' in value or '<' in value or '>' in value:
+        value = value.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')
+    return '<value><string>' + value + '</string></value>\n'
+
+
+def _bool_text(value):
+    return '<value><boolean>1</boolean></value>\n' if value else \
+        '<value><boolean>0</boolean></value>\n'
+
+
+def _datetime_text(value):
+    return _str_text(value.isoformat(' '))
+
+
+def _float_text(value):
+    return '<value><double>%r</double></value>\n' % value
+
+
+def _nil_text(value):
+    return '<value><nil/></value>'
+
+
+# leaf types (exact types: subclasses go to the marshaller, as they would there)
+_LEAVES = {str: _str_text, int: _int_text, bool: _bool_text, type(None): _nil_text,
+           datetime.datetime: _datetime_text, float: _float_text}
+
+
 class FastEncoder(object):
     """One response: ``encode(result)`` gives the methodResponse document."""
 
     def __init__(self, marshaller_class):
         self.marshaller = marshaller_class('utf-8', allow_none=True)
+        # '<member>\n<name>key</name>\n' per key: result rows repeat their keys
+        self.names = {}
 
     def encode(self, result):
         out = ["<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n"]
@@ -50,28 +80,11 @@ class FastEncoder(object):
     def _slow(self, value, write):
         self.marshaller._Marshaller__dump(value, write)
 
-    def _scalar(self, value, kind):
-        """Text of a leaf value, or None when it is not one we handle here."""
-        if kind is str:
-            return '<value><string>%s</string></value>\n' % _escape(value)
-        if kind is int:
-            return _int_text(value)
-        if value is None:
-            return '<value><nil/></value>'
-        if kind is bool:
-            return '<value><boolean>1</boolean></value>\n' if value else \
-                '<value><boolean>0</boolean></value>\n'
-        if kind is datetime.datetime:
-            return '<value><string>%s</string></value>\n' % _escape(value.isoformat(' '))
-        if kind is float:
-            return '<value><double>%r</double></value>\n' % value
-        return None
-
     def _dump(self, value, write, depth):
         kind = type(value)
-        text = self._scalar(value, kind)
-        if text is not None:
-            write(text)
+        leaf = _LEAVES.get(kind)
+        if leaf is not None:
+            write(leaf(value))
         elif depth > _FAST_DEPTH:
             self._slow(value, write)
         elif kind is dict:
@@ -84,32 +97,43 @@ class FastEncoder(object):
             write('<value><base64>\n%s</base64></value>\n'
                   % base64.encodebytes(value).decode('ascii'))
         elif kind is _PATTERN_TYPE:
-            write('<value><string>%s</string></value>\n' % _escape(repr(value)))
+            write(_str_text(repr(value)))
         else:
             self._slow(value, write)
 
     def _struct(self, value, write, depth):
-        scalar = self._scalar
-        write('<value><struct>\n')
+        leaves = _LEAVES
+        names = self.names
+        parts = ['<value><struct>\n']
+        add = parts.append
         for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError('dictionary key must be string')
-            text = scalar(item, type(item))
-            if text is None:
-                write('<member>\n<name>%s</name>\n' % _escape(key))
+            head = names.get(key)
+            if head is None:
+                if not isinstance(key, str):
+                    raise TypeError('dictionary key must be string')
+                head = names[key] = '<member>\n<name>%s</name>\n' % _escape(key)
+            leaf = leaves.get(type(item))
+            if leaf is None:
+                add(head)
+                write(''.join(parts))
+                parts = []
+                add = parts.append
                 self._dump(item, write, depth + 1)
-                write('</member>\n')
+                add('</member>\n')
             else:
-                write('<member>\n<name>%s</name>\n%s</member>\n' % (_escape(key), text))
-        write('</struct></value>\n')
+                add(head)
+                add(leaf(item))
+                add('</member>\n')
+        add('</struct></value>\n')
+        write(''.join(parts))
 
     def _array(self, value, write, depth):
-        scalar = self._scalar
+        leaves = _LEAVES
         write('<value><array><data>\n')
         for item in value:
-            text = scalar(item, type(item))
-            if text is None:
+            leaf = leaves.get(type(item))
+            if leaf is None:
                 self._dump(item, write, depth + 1)
             else:
-                write(text)
+                write(leaf(item))
         write('</data></array></value>\n')

@@ -30,7 +30,7 @@ def lookup_name(table, info, strict=False, create=False):
     else:
         clause, values = 'name = %(info)s', {'info': info}
     query = QueryProcessor(columns=['id', 'name'], tables=[table], clauses=[clause],
-                           values=values)
+                           values=values, prepare=True)
     row = query.executeOne()
     if row is not None:
         return row

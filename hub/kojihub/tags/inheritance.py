@@ -39,7 +39,7 @@ def _link_query(clauses, values, event, reverse=False):
     return QueryProcessor(columns=columns, aliases=aliases, tables=['tag_inheritance'],
                           joins=['tag ON tag.id = %s' % named],
                           clauses=[eventCondition(event, 'tag_inheritance')] + clauses,
-                          values=values, opts={'order': 'priority'})
+                          values=values, opts={'order': 'priority'}, prepare=True)
 
 
 def readInheritanceData(tag_id, event=None):

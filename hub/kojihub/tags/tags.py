@@ -118,6 +118,7 @@ def get_tag(tagInfo, strict=False, event=None, blocked=False):
             revoke_event = last['revoke_event']
             event = revoke_event - 1
     query = _tag_query([clause], values, event)
+    query.prepare = True
     query.columns.append(_extra_column(event))
     query.aliases.append('_extra')
     result = query.executeOne()

@@ -65,7 +65,7 @@ def get_user_perms(user_id, with_groups=True, inheritance=False):
                             joins=['permissions ON permissions.id = user_perms.perm_id'],
                             clauses=['user_perms.user_id = %(user_id)s',
                                      'user_perms.active = TRUE'],
-                            values={'user_id': user_id}).execute()
+                            values={'user_id': user_id}, prepare=True).execute()
     sources = {}
     for row in direct:
         sources.setdefault(row['name'], []).append(None)
@@ -78,7 +78,7 @@ def get_user_perms(user_id, with_groups=True, inheritance=False):
                    'users ON users.id = user_groups.group_id'],
             clauses=['user_groups.user_id = %(user_id)s', 'user_groups.active = TRUE',
                      'user_perms.active = TRUE'],
-            values={'user_id': user_id}, opts={'order': 'group_name'}).execute()
+            values={'user_id': user_id}, opts={'order': 'group_name'}, prepare=True).execute()
         for row in inherited:
             sources.setdefault(row['name'], []).append(row['group_name'])
     if inheritance:

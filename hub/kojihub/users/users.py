@@ -94,7 +94,7 @@ def get_user(userInfo=None, strict=False, krb_princs=True, groups=False):
             return None
     clauses, values = _user_clauses(userInfo)
     query = QueryProcessor(tables=['users'], columns=_USER_COLUMNS, aliases=_USER_ALIASES,
-                           clauses=clauses, values=values)
+                           clauses=clauses, values=values, prepare=True)
     rows = query.execute()
     user = None
     if len(rows) == 1:
