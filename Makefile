@@ -32,7 +32,7 @@ LINT_PATHS := $(wildcard koji koji_cli hub plugins builder builder/kojid www uti
   util/koji-sidetag-cleanup util/kojira util/kojiralib util/web-screenshots \
   cli/koji tests setup.py)
 
-.PHONY: all deps venv demo demo-down test lint clean distclean
+.PHONY: all deps venv demo demo-down test lint clean distclean bench
 
 all: venv
 
@@ -131,6 +131,28 @@ demo: deps venv
 	echo "Environment:"; \
 	$(VPY) util/koji-dev env --dir $(DEMO_DIR) | sed 's/^/  /'
 
+# The hub benchmark (../shared/bench/bench.py, upstream's client in its own venv) against a
+# fresh stack of ours in $(BENCH_DIR) (password logins, no hub plugins, as an upstream hub
+# is usually measured), or against any hub: make bench BENCH_HUB_URL=http://host/kojihub
+# BENCH_USER=admin BENCH_PASSWORD=pw.  Results go to $(BENCH_DIR)/bench-<time>.json.
+BENCH_SCRIPT ?= $(abspath ../shared/bench/bench.py)
+BENCH_DIR ?= .bench
+BENCH_USER ?= kojiadmin
+bench: deps venv
+	@set -e; mkdir -p $(BENCH_DIR); \
+	if [ -z "$(BENCH_HUB_URL)" ]; then \
+	  mkdir -p $(BENCH_DIR)/stack/hub.conf.d; \
+	  printf '[hub]\nPlugins =\nLogLevel = WARNING\n' > $(BENCH_DIR)/stack/hub.conf.d/bench.conf; \
+	  $(VPY) util/koji-dev up --dir $(BENCH_DIR)/stack --auth password --quiet \
+	    $(if $(BENCH_DSN),--dsn '$(BENCH_DSN)'); \
+	  eval "$$($(VPY) util/koji-dev env --dir $(BENCH_DIR)/stack)"; \
+	  url=$$KOJI_HUB_URL; user=$$KOJI_ADMIN_USER; pw=$$KOJI_ADMIN_PASSWORD; \
+	else url='$(BENCH_HUB_URL)'; user='$(BENCH_USER)'; pw='$(BENCH_PASSWORD)'; fi; \
+	out=$(BENCH_DIR)/bench-$$(date +%Y%m%d-%H%M%S).json; \
+	echo "bench: $$url -> $$out"; \
+	python3 $(BENCH_SCRIPT) --hub "$$url" --user "$$user" --password "$$pw" --out "$$out" \
+	  $(BENCH_ARGS)
+
 screenshots: venv
 	$(VPY) util/web-screenshots docs/screenshots
 
@@ -149,7 +171,9 @@ lint: venv
 clean:
 	@if [ -f $(DEMO_DIR)/koji-dev.json ] && [ -x $(VPY) ]; then \
 	  $(VPY) util/koji-dev down --purge --dir $(DEMO_DIR) || true; fi
-	rm -rf $(DEMO_DIR) build dist .pytest_cache *.egg-info
+	@if [ -f $(BENCH_DIR)/stack/koji-dev.json ] && [ -x $(VPY) ]; then \
+	  $(VPY) util/koji-dev down --purge --dir $(BENCH_DIR)/stack || true; fi
+	rm -rf $(DEMO_DIR) $(BENCH_DIR) build dist .pytest_cache *.egg-info
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
 distclean: clean
