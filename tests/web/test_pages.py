@@ -121,6 +121,24 @@ def test_tasks_tree_view_nests_children(web, data):
     assert 'taskID=%d"' % data['parent'] not in closed
 
 
+def test_tasks_tree_view_three_levels(web, data):
+    """Grandchildren under their parent, siblings in id order, each level indented."""
+    s = web.admin
+    top = s.makeTask('newRepo', ['web-build'])
+    kid_b = s.makeTask('createrepo', [1, 'x86_64', None, None], parent=top)
+    kid_a = s.makeTask('createrepo', [1, 'aarch64', None, None], parent=top)
+    grandkid = s.makeTask('createrepo', [1, 's390x', None, None], parent=kid_b)
+    text = ok(web.get('tasks?state=all&order=-id'))
+    rows = re.findall(r'<td style="padding-left: ([\d.]+)em"><a href="taskinfo\?taskID=(\d+)"',
+                      text)
+    ids = [int(i) for _, i in rows]
+    pos = ids.index(top)
+    assert [(float(p), int(i)) for p, i in rows[pos:pos + 4]] == [
+        (0.5, top), (2.0, kid_b), (3.5, grandkid), (2.0, kid_a)]
+    # each task appears once
+    assert len(ids) == len(set(ids))
+
+
 def test_tasks_state_must_be_known(web):
     resp = web.get('tasks?state=bogus')
     assert resp.status_code == 500 and 'Traceback' not in resp.text

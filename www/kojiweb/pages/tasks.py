@@ -109,14 +109,41 @@ def tasks(req, owner=None, state='active', view='tree', method='all', hostID=Non
     values['users'] = users.result
     data = paged.finish()
     if view == 'tree' and data:
-        mc = server.multicall()
-        calls = [mc.getTaskDescendents(t['id'], request=True) for t in data]
-        mc.call_all(strict=True)
-        for task, call in zip(data, calls):
-            task['descendents'] = call.result
+        _add_descendents(server, data)
     values['rows'] = _flatten(data, view == 'tree')
     values['taskLabel'] = koji.taskLabel
     return req.render('tasks.chtml', values, 'Tasks', 'tasks')
+
+
+MAX_TREE_DEPTH = 50
+# listTasks fields that getTaskDescendents rows do not have
+_LIST_ONLY = ('owner_name', 'owner_type', 'host_name', 'result')
+
+
+def _add_descendents(server, tops):
+    """Set each top-level task's 'descendents' as getTaskDescendents(request=True) gives
+    them ({str(parent id): [children]}), read one tree level per round trip with
+    listTasks(parent=[ids]) rather than one call per task."""
+    by_id = {t['id']: t for t in tops}
+    for task in tops:
+        task['descendents'] = {}
+    root_of = {t['id']: t['id'] for t in tops}
+    level = list(by_id)
+    for _ in range(MAX_TREE_DEPTH):
+        if not level:
+            break
+        rows = server.listTasks(opts={'parent': level, 'decode': True},
+                                queryOpts={'order': 'id'})
+        level = []
+        for row in rows:
+            if row['id'] in root_of:
+                continue
+            for key in _LIST_ONLY:
+                row.pop(key, None)
+            root = root_of[row['parent']]
+            root_of[row['id']] = root
+            by_id[root]['descendents'].setdefault(str(row['parent']), []).append(row)
+            level.append(row['id'])
 
 
 def _flatten(data, tree):
