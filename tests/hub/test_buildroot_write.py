@@ -212,9 +212,9 @@ def test_batch_statement_count(world):
     statements = []
     cursor_execute = db.CursorWrapper.execute
 
-    def counting(self, operation, parameters=None, log_errors=True):
+    def counting(self, operation, parameters=None, log_errors=True, **kwargs):
         statements.append(operation)
-        return cursor_execute(self, operation, parameters, log_errors)
+        return cursor_execute(self, operation, parameters, log_errors, **kwargs)
     world.act('b1')
     entries = [nvra('many%02d' % i) for i in range(30)]
     entries += [ext_entry('ext%02d' % i) for i in range(30)]

@@ -158,9 +158,9 @@ def test_one_statement_whatever_the_number_of_users(world, monkeypatch):
     seen = []
     orig = db.CursorWrapper.execute
 
-    def counting(self, operation, parameters=None, log_errors=True):
+    def counting(self, operation, parameters=None, log_errors=True, **kwargs):
         seen.append(operation)
-        return orig(self, operation, parameters, log_errors=log_errors)
+        return orig(self, operation, parameters, log_errors=log_errors, **kwargs)
     monkeypatch.setattr(db.CursorWrapper, 'execute', counting)
     get_notification_recipients(world.build, world.tag, COMPLETE)
     few = len(seen)

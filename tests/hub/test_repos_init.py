@@ -301,10 +301,10 @@ def test_repo_init_statements_do_not_grow_with_builds(world, monkeypatch):
     counting = [False]
     real = db.CursorWrapper.execute
 
-    def execute(self, operation, parameters=None, log_errors=True):
+    def execute(self, operation, parameters=None, log_errors=True, **kwargs):
         if counting[0]:
             counts[-1] += 1
-        return real(self, operation, parameters, log_errors)
+        return real(self, operation, parameters, log_errors, **kwargs)
     monkeypatch.setattr(db.CursorWrapper, 'execute', execute)
     lines = []
     for first, count in ((0, 2), (2, 60)):

@@ -15,7 +15,7 @@ from koji.plugin import run_callbacks
 from ..core.db import InsertProcessor, QueryProcessor, UpdateProcessor
 from ..core.lookup import lookup_name
 from ..core.names import verify_name_internal
-from ..users.users import get_user
+from ..users.users import get_session_user, get_user
 from ..core.versioning import eventCondition
 
 logger = logging.getLogger('koji.hub.packages')
@@ -309,7 +309,9 @@ def _write_owner(tag_id, pkg_id, owner):
 
 
 def _caller():
-    return get_user(context.session.user_id, krb_princs=False)
+    if context.session.user_id is None:
+        return None
+    return get_session_user()
 
 
 def pkglist_add(taginfo, pkginfo, owner=None, block=None, extra_arches=None, force=False,

@@ -17,24 +17,16 @@ from ..notifications.notify import tag_notification
 from .packages import _direct_pkglist_add, get_package_id, readPackageList
 from ..core.policy import assert_policy
 from .tags import assert_tag_access, get_tag
-from ..users.users import get_user
+from ..users.users import get_session_user
 
 logger = logging.getLogger('koji.hub.tagging')
 
 
 def _user_info(user_id=None):
     """The acting user's record: the given id, else whoever is logged in."""
-    session = context.session
-    if user_id is None:
-        user_id = session.user_id
-    if user_id is None:
+    if user_id is None and context.session.user_id is None:
         raise koji.GenericError('a logged-in user is required for tagging')
-    known = getattr(session, 'user_data', None)
-    if user_id == session.user_id and known and 'usertype' in known:
-        # the session read this row when it was checked: same fields as get_user's
-        return {'id': user_id, 'name': known['name'], 'status': known['status'],
-                'usertype': known['usertype']}
-    return get_user(user_id, strict=True, krb_princs=False)
+    return get_session_user(user_id)
 
 
 def set_tag_update(tag_id, utype, event_id=None, user_id=None):

@@ -113,6 +113,19 @@ def get_user(userInfo=None, strict=False, krb_princs=True, groups=False):
     return user
 
 
+def get_session_user(user_id=None):
+    """get_user(user_id, krb_princs=False) of the calling user without a query: the
+    session read that row when it was checked.  Other ids are read as usual."""
+    session = context.session
+    if user_id is None:
+        user_id = session.user_id
+    known = getattr(session, 'user_data', None)
+    if user_id is not None and user_id == session.user_id and known and 'usertype' in known:
+        return {'id': user_id, 'name': known['name'], 'status': known['status'],
+                'usertype': known['usertype']}
+    return get_user(user_id, strict=True, krb_princs=False)
+
+
 def get_user_by_krb_principal(krb_principal, strict=False, krb_princs=True):
     """Return the user owning a principal (exact match), or None."""
     if not isinstance(krb_principal, str) or not krb_principal:
