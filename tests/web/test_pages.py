@@ -127,7 +127,7 @@ def test_tasks_tree_view_three_levels(web, data):
     top = s.makeTask('newRepo', ['web-build'])
     kid_b = s.makeTask('createrepo', [1, 'x86_64', None, None], parent=top)
     kid_a = s.makeTask('createrepo', [1, 'aarch64', None, None], parent=top)
-    grandkid = s.makeTask('createrepo', [1, 's390x', None, None], parent=kid_b)
+    grandkid = s.makeTask('createrepo', [1, 's390x', None], parent=kid_b)
     text = ok(web.get('tasks?state=all&order=-id'))
     rows = re.findall(r'<td style="padding-left: ([\d.]+)em"><a href="taskinfo\?taskID=(\d+)"',
                       text)
@@ -137,6 +137,8 @@ def test_tasks_tree_view_three_levels(web, data):
         (0.5, top), (2.0, kid_b), (3.5, grandkid), (2.0, kid_a)]
     # each task appears once
     assert len(ids) == len(set(ids))
+    # the subtasks' requests were decoded for their labels
+    assert 'href="taskinfo?taskID=%d" class="">createrepo (s390x)</a>' % grandkid in text
 
 
 def test_tasks_state_must_be_known(web):

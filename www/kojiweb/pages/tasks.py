@@ -3,6 +3,7 @@ import os
 import time
 
 import koji
+from koji import xmlrpcplus
 
 from kojiweb import paging, svg, util
 
@@ -120,10 +121,22 @@ MAX_TREE_DEPTH = 50
 _LIST_ONLY = ('owner_name', 'owner_type', 'host_name', 'result')
 
 
+def _request(raw):
+    """A task's stored request (the XML listTasks gives without decode) as a list."""
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return list(xmlrpcplus.loads(raw)[0])
+    except Exception:
+        return []
+
+
 def _add_descendents(server, tops):
     """Set each top-level task's 'descendents' as getTaskDescendents(request=True) gives
     them ({str(parent id): [children]}), read one tree level per round trip with
-    listTasks(parent=[ids]) rather than one call per task."""
+    listTasks(parent=[ids]) rather than one call per task.  Not decoded in the hub: a
+    subtask's result (large for finished builds) then stays one string on the wire; only
+    the requests (for the labels) are decoded here."""
     by_id = {t['id']: t for t in tops}
     for task in tops:
         task['descendents'] = {}
@@ -132,14 +145,14 @@ def _add_descendents(server, tops):
     for _ in range(MAX_TREE_DEPTH):
         if not level:
             break
-        rows = server.listTasks(opts={'parent': level, 'decode': True},
-                                queryOpts={'order': 'id'})
+        rows = server.listTasks(opts={'parent': level}, queryOpts={'order': 'id'})
         level = []
         for row in rows:
             if row['id'] in root_of:
                 continue
             for key in _LIST_ONLY:
                 row.pop(key, None)
+            row['request'] = _request(row.get('request'))
             root = root_of[row['parent']]
             root_of[row['id']] = root
             by_id[root]['descendents'].setdefault(str(row['parent']), []).append(row)
