@@ -37,13 +37,13 @@ def lookup_name(table, info, strict=False, create=False):
     if create:
         if not isinstance(info, str):
             raise koji.GenericError('Name must be a string to create it: %r' % (info,))
-        return _create_named(table, info)
+        return create_named(table, info)
     if strict:
         raise koji.GenericError('No such entry in table %s: %s' % (table, info))
     return None
 
 
-def _create_named(table, name):
+def create_named(table, name):
     """Insert a name, or take the row a concurrent call inserted first (no unique
     violation when two clients bring the same new package at once)."""
     insert = InsertProcessor(table, data={'name': name},

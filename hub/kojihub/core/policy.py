@@ -39,7 +39,7 @@ def _is_int(value):
 
 def policy_get_user(data):
     """The user a policy decides about: data user_id, else the caller, else None."""
-    from ..users.users import get_user
+    from ..users.users import get_session_user, get_user
     if '_policy_user' in data:
         return data['_policy_user']
     user = None
@@ -49,7 +49,7 @@ def policy_get_user(data):
     else:
         session = getattr(context, 'session', None)
         if session is not None and getattr(session, 'logged_in', False):
-            user = get_user(session.user_id, krb_princs=False)
+            user = get_session_user()
     data['_policy_user'] = user
     return user
 
@@ -499,8 +499,13 @@ class HasPermTest(BaseSimpleTest):
         if user is None:
             return False
         pats = self._args()
-        return any(koji.policy._multi_fnmatch(name, pats)
-                   for name in get_user_perms(user['id']))
+        session = getattr(context, 'session', None)
+        if session is not None and user['id'] == session.user_id:
+            # the session reads its user's permissions once per request
+            perms = session.getPerms()
+        else:
+            perms = get_user_perms(user['id'])
+        return any(koji.policy._multi_fnmatch(name, pats) for name in perms)
 
 
 def _task_source(task_id):

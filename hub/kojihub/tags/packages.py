@@ -13,7 +13,7 @@ from koji.context import context
 from koji.plugin import run_callbacks
 
 from ..core.db import InsertProcessor, QueryProcessor, UpdateProcessor
-from ..core.lookup import lookup_name
+from ..core.lookup import create_named, lookup_name
 from ..core.names import verify_name_internal
 from ..users.users import get_session_user, get_user
 from ..core.versioning import eventCondition
@@ -53,7 +53,7 @@ def lookup_package(info, strict=False, create=False):
             raise koji.GenericError('Name must be a string to create a package: %r'
                                     % (info,))
         verify_name_internal(info)
-        row = lookup_name('package', info, create=True)
+        row = create_named('package', info)
     return row
 
 
