@@ -123,6 +123,32 @@ def test_latest_with_inheritance_and_filters(tree, admin, new_request):
     assert nvrs(api.listTagged('mid')) == ['foo-1-1']
 
 
+def test_count_matches_the_listing(tree, admin, new_request):
+    """count('listTagged', ...) counts in SQL: the same number as the listing's length."""
+    from kojihub.api.misc import MiscExports
+    tag_in_steps(admin, new_request, [
+        ('root', 'foo-3-1'), ('mid', 'foo-1-1'), ('root', 'bar-1-1'), ('root', 'bar-2-1'),
+        ('root', 'baz-3-1'), ('root', 'qux-1-1'), ('leaf', 'bar-1-1'), ('root', 'foo-2-1'),
+    ])
+    variants = [
+        {}, {'inherit': True}, {'inherit': True, 'latest': True},
+        {'inherit': True, 'latest': 2}, {'inherit': True, 'latest': 1},
+        {'inherit': True, 'package': 'bar'}, {'inherit': True, 'prefix': 'b'},
+        {'inherit': True, 'owner': 'root'}, {'inherit': True, 'draft': False},
+    ]
+    misc = MiscExports()
+    for tag in ('root', 'mid', 'leaf'):
+        for kwargs in variants:
+            listing = api.listTagged(tag, **kwargs)
+            assert misc.count('listTagged', tag, **kwargs) == len(listing), (tag, kwargs)
+    # a tag without the package in its list, and a missing tag (not strict)
+    assert misc.count('listTagged', 'leaf', package='qux') == 0
+    assert misc.count('listTagged', 'no-such-tag', strict=False) == 0
+    # other calls are still counted by their result; nothing is left asking for counts
+    assert misc.count('listTags') == len(tags.list_tags())
+    assert len(api.listTagged('root')) == misc.count('listTagged', 'root') > 0
+
+
 def test_event_queries(tree, admin, new_request):
     events = tag_in_steps(admin, new_request, [('root', 'foo-1-1'), ('root', 'foo-2-1')])
     _untag_build('root', 'foo-2-1')

@@ -5,6 +5,8 @@ import koji
 from koji._version import __version__
 from koji.context import context
 
+from . import counting
+
 
 def _sort_key(key, none_greatest):
     """Key function ordering dicts by ``key`` with None first (or last) instead of failing."""
@@ -88,7 +90,13 @@ class MiscExports(object):
 
     def count(self, methodName, *args, **kw):
         """Call methodName and report the size of its result instead of the result."""
-        result = context.handlers.call(methodName, *args, **kw)
+        counting.request_count(methodName)
+        try:
+            result = context.handlers.call(methodName, *args, **kw)
+        finally:
+            counting.clear_count_request()
+        if isinstance(result, counting.CountResult):
+            return result.number
         if result is None:
             return 0
         if isinstance(result, (list, dict, tuple, set)):

@@ -13,7 +13,8 @@ import json
 
 import koji
 
-from ..core.db import _multiRow
+from ..core.db import _multiRow, _singleValue
+from ..api.counting import CountResult, take_count_request
 from .inheritance import readFullInheritance
 from ..core.lookup import lookup_name
 from .packages import _compile_filters, _package_list_query, get_package_id
@@ -151,11 +152,13 @@ def _visible_packages(order, event, package):
 
 
 def read_tagged_builds(tag, event=None, inherit=False, latest=False, package=None,
-                       owner=None, type=None, extra=False, draft=None, prefix=None):
+                       owner=None, type=None, extra=False, draft=None, prefix=None,
+                       count=False):
     """Tagged build records of a tag id, newest tagging first, parents after the child.
 
     latest=True keeps one build per package, latest=N up to N. Always one query for
     the builds, whatever the depth of the inheritance or the number of builds.
+    count=True gives only the number of records (the same query, counted in SQL).
     """
     if not _is_int(latest):
         latest = bool(latest)
@@ -168,7 +171,7 @@ def read_tagged_builds(tag, event=None, inherit=False, latest=False, package=Non
     order, tag_ids = _tag_order(tag, event, inherit)
     pkg_ids = _visible_packages(order, event, package)
     if not pkg_ids:
-        return []
+        return 0 if count else []
     fields = list(TAGGED_FIELDS)
     # joins the filters need; the picking step of latest=True reads only these
     filter_joins = ['JOIN build ON build.id = tag_listing.build_id']
@@ -241,12 +244,27 @@ def read_tagged_builds(tag, event=None, inherit=False, latest=False, package=Non
     else:
         sql = ('SELECT %s, inh.pos AS "_pos" FROM %s WHERE %s ORDER BY %s'
                % (select, source, where, rank_order))
+    if count:
+        return _count_tagged(inh + ' '.join(filter_joins), where, values, latest)
     names = aliases + ['_pos'] + (['_rank'] if latest and latest is not True else [])
     rows = _multiRow(sql, values, names)
     for row in rows:
         row.pop('_pos')
         row.pop('_rank', None)
     return _load_extra(rows) if extra else rows
+
+
+def _count_tagged(source, where, values, latest):
+    """Number of records read_tagged_builds would return, on the narrow joins only (the
+    detail joins follow foreign keys and cannot drop a row)."""
+    if latest is True:
+        sql = 'SELECT count(DISTINCT build.pkg_id) FROM %s WHERE %s' % (source, where)
+    elif latest:
+        sql = ('SELECT coalesce(sum(least(n, %%(latest)s)), 0) FROM (SELECT count(*) AS n '
+               'FROM %s WHERE %s GROUP BY build.pkg_id) AS per_package' % (source, where))
+    else:
+        sql = 'SELECT count(*) FROM %s WHERE %s' % (source, where)
+    return int(_singleValue(sql, values))
 
 
 def _lookup_tag(tag, strict, event):
@@ -257,12 +275,16 @@ def _lookup_tag(tag, strict, event):
 def list_tagged(tag, event=None, inherit=False, prefix=None, latest=False, package=None,
                 owner=None, type=None, strict=True, extra=False, draft=None):
     """listTagged: builds in a tag (see read_tagged_builds)."""
+    # count('listTagged', ...) asks for the number only (see api/misc.py); taken here so
+    # that nothing this call runs sees it
+    counting = take_count_request('listTagged')
     tag_id = _lookup_tag(tag, strict, event)
     if tag_id is None:
         return []
-    return read_tagged_builds(tag_id, event=event, inherit=inherit, latest=latest,
-                              package=package, owner=owner, type=type, extra=extra,
-                              draft=draft, prefix=prefix)
+    result = read_tagged_builds(tag_id, event=event, inherit=inherit, latest=latest,
+                                package=package, owner=owner, type=type, extra=extra,
+                                draft=draft, prefix=prefix, count=counting)
+    return CountResult(result) if counting else result
 
 
 def read_tagged_rpms(tag, package=None, arch=None, event=None, inherit=False, latest=True,
