@@ -49,7 +49,7 @@ def random_value(rnd, depth=0):
             random_value(rnd, depth + 1) for _ in range(rnd.randint(0, 5))}
 
 
-@pytest.mark.parametrize('value', LEAVES, ids=repr)
+@pytest.mark.parametrize('value', LEAVES, ids=['leaf%d' % i for i in range(len(LEAVES))])
 def test_leaves(value):
     assert fast(value) == reference(value)
 
@@ -71,7 +71,7 @@ def test_generators_and_deep_nesting():
 
 @pytest.mark.parametrize('value', [
     2 ** 63, -2 ** 63 - 1, {1: 'int key'}, {'k': set([1])}, Text('sub'), object(),
-])
+], ids=['i8-high', 'i8-low', 'int-key', 'set', 'str-subclass', 'object'])
 def test_errors_match(value):
     with pytest.raises(Exception) as theirs:
         reference(value)
