@@ -215,3 +215,10 @@ def test_statement_count_is_constant(tree, admin, new_request):
     assert small[1] == big[1] <= 6
     # exactly one statement reads the tag listings, and it is the DISTINCT ON query
     assert len(big[2]) == 1 and 'DISTINCT ON' in big[2][0]
+
+
+def test_bad_event_is_upstreams_generic_error(tree, admin, new_request):
+    with pytest.raises(koji.GenericError) as info:
+        api.listTagged('root', event='yesterday')
+    assert type(info.value) is koji.GenericError
+    assert str(info.value) == "Invalid event: 'yesterday'"

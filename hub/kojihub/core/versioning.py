@@ -8,9 +8,10 @@ import koji
 
 
 def _check_event(event):
-    if isinstance(event, bool) or not isinstance(event, int):
-        raise koji.ParameterError('event must be an integer, not %r' % (event,))
-    return event
+    # as upstream: any int (bools included) is an event id, anything else a GenericError
+    if not isinstance(event, int):
+        raise koji.GenericError('Invalid event: %r' % (event,))
+    return int(event)
 
 
 def eventCondition(event, table=None):
