@@ -453,10 +453,10 @@ def test_import_statements_do_not_grow_with_rpm_count(world, tmp_path, monkeypat
     counting = [False]
     real = db.CursorWrapper.execute
 
-    def execute(self, operation, parameters=None, log_errors=True):
+    def execute(self, operation, parameters=None, log_errors=True, **kwargs):
         if counting[0]:
             counts[-1] += 1
-        return real(self, operation, parameters, log_errors)
+        return real(self, operation, parameters, log_errors, **kwargs)
     monkeypatch.setattr(db.CursorWrapper, 'execute', execute)
     for kit in kits:
         task_id = world.new_task()

@@ -132,10 +132,10 @@ def test_pass_statements_do_not_grow_with_tasks(taskenv, monkeypatch):
     counting = [False]
     real = db.CursorWrapper.execute
 
-    def execute(self, operation, parameters=None, log_errors=True):
+    def execute(self, operation, parameters=None, log_errors=True, **kwargs):
         if counting[0]:
             counts[-1] += 1
-        return real(self, operation, parameters, log_errors)
+        return real(self, operation, parameters, log_errors, **kwargs)
     monkeypatch.setattr(db.CursorWrapper, 'execute', execute)
     assigned = []
     for n in (1, 5, 60):

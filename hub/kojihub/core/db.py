@@ -472,13 +472,29 @@ class Savepoint(object):
         self.cnx = getattr(context, 'cnx', None)
         if self.cnx is None:
             raise koji.GenericError('no database connection for this request')
-        self.tx = self.cnx.add_savepoint(self)
+        # a connection object without the lazy protocol gets plain SQL right away
+        self.lazy = hasattr(self.cnx, 'add_savepoint')
+        if self.lazy:
+            self.tx = self.cnx.add_savepoint(self)
+        else:
+            self._sql('SAVEPOINT %s' % name)
+
+    def _sql(self, sql):
+        cursor = self.cnx.cursor()
+        cursor.execute(sql)
+        cursor.close()
 
     def rollback(self):
-        self.cnx.rollback_savepoint(self)
+        if self.lazy:
+            self.cnx.rollback_savepoint(self)
+        else:
+            self._sql('ROLLBACK TO SAVEPOINT %s' % self.name)
 
     def release(self):
-        self.cnx.release_savepoint(self)
+        if self.lazy:
+            self.cnx.release_savepoint(self)
+        else:
+            self._sql('RELEASE SAVEPOINT %s' % self.name)
 
 
 # ---------------------------------------------------------------------------
