@@ -286,13 +286,18 @@ def test_server_side_cursor_opens_the_transaction(cnx):
     cnx.commit()
 
 
-def test_dead_kept_connection_is_replaced(cnx, test_db):
-    cnx.rollback()
-    pid = cnx.cnx.get_backend_pid()
+def _kill_backend(test_db, pid):
+    """End a server session from outside, as a DB restart or an admin would."""
     killer = psycopg2.connect(test_db['dsn'])
     killer.autocommit = True
     killer.cursor().execute('SELECT pg_terminate_backend(%s)', (pid,))
     killer.close()
+
+
+def test_dead_kept_connection_is_replaced(cnx, test_db):
+    cnx.rollback()
+    pid = cnx.cnx.get_backend_pid()
+    _kill_backend(test_db, pid)
     context.cnx = db.connect()
     # the first statement finds the connection dead and runs on a new one
     assert db._singleValue('SELECT count(*) FROM users') == 0
@@ -301,10 +306,7 @@ def test_dead_kept_connection_is_replaced(cnx, test_db):
 
 def test_dead_connection_and_no_server_is_an_outage(cnx, test_db):
     pid = cnx.cnx.get_backend_pid()
-    killer = psycopg2.connect(test_db['dsn'])
-    killer.autocommit = True
-    killer.cursor().execute('SELECT pg_terminate_backend(%s)', (pid,))
-    killer.close()
+    _kill_backend(test_db, pid)
     db.provideDBopts(dsn=psycopg2.extensions.make_dsn(test_db['dsn'],
                                                       dbname='no_such_db_for_koji'))
     try:
@@ -380,10 +382,7 @@ def test_prepared_statements_follow_a_new_connection(cnx, test_db):
     for _ in range(3):
         _rows(sql, {'low': 0})
     pid = cnx.cnx.get_backend_pid()
-    killer = psycopg2.connect(test_db['dsn'])
-    killer.autocommit = True
-    killer.cursor().execute('SELECT pg_terminate_backend(%s)', (pid,))
-    killer.close()
+    _kill_backend(test_db, pid)
     context.cnx = db.connect()
     assert [_rows(sql, {'low': 0}) for _ in range(3)] == [[(0,)]] * 3
     assert context.cnx.cnx.get_backend_pid() != pid
