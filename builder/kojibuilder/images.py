@@ -4,6 +4,7 @@ and the children ``createLiveCD``, ``createAppliance`` and ``createLiveMedia``, 
 run livecd-creator, appliance-creator or livemedia-creator in a mock buildroot on a
 kickstart whose repos point at the build tag's repo.
 """
+import contextlib
 import fnmatch
 import os
 
@@ -100,6 +101,19 @@ class BuildImageTask(MultiPlatformTask):
             raise koji.GenericError('all subtasks failed')
         return results, failed
 
+    @contextlib.contextmanager
+    def _failing_build(self, get_build, opts):
+        """An error inside fails the image build (exits of the task itself pass through).
+
+        get_build() is read when the error happens: the build is often made inside."""
+        try:
+            yield
+        except (SystemExit, ServerExit, KeyboardInterrupt):
+            raise
+        except Exception:
+            self._fail_build(get_build(), opts)
+            raise
+
     def _fail_build(self, bld_info, opts):
         """Mark the build FAILED after an error (scratch builds have no build)."""
         if not opts.get('scratch') and bld_info:
@@ -123,7 +137,7 @@ class BuildImageTask(MultiPlatformTask):
         if not image_enabled:
             raise RefuseTask(self.refuse_message)
         bld_info = None
-        try:
+        with self._failing_build(lambda: bld_info, opts):
             release = opts.get('release')
             if release is None and release_from_hub:
                 release = self.session.getNextRelease({'name': name, 'version': version})
@@ -140,11 +154,6 @@ class BuildImageTask(MultiPlatformTask):
                     opts['specfile'], child, target_info, bld_info, repo_info['id'])
             results = {str(child): results[child]}
             self._import(bld_info, results, opts)
-        except (SystemExit, ServerExit, KeyboardInterrupt):
-            raise
-        except Exception:
-            self._fail_build(bld_info, opts)
-            raise
         self._tag(target_info, bld_info, opts)
         return self._report(kind, bld_info, [child], opts)
 
@@ -185,7 +194,7 @@ class BuildLiveMediaTask(BuildImageTask):
         optional = opts.get('optional_arches', [])
         bld_info = None
         subtasks = {}
-        try:
+        with self._failing_build(lambda: bld_info, opts):
             release = opts.get('release')
             if not opts.get('scratch'):
                 bld_info = self.initImageBuild(name, version, release, target_info, opts)
@@ -202,11 +211,6 @@ class BuildLiveMediaTask(BuildImageTask):
                            bld_info, repo_info)
             results = dict((str(k), v) for k, v in results.items())
             self._import(bld_info, results, opts)
-        except (SystemExit, ServerExit, KeyboardInterrupt):
-            raise
-        except Exception:
-            self._fail_build(bld_info, opts)
-            raise
         self._tag(target_info, bld_info, opts)
         # upstream words the livemedia report as a livecd one
         return self._report('livecd', bld_info, list(subtasks.values()), opts)

@@ -19,7 +19,7 @@ import shutil
 import koji
 from koji.logstream import log_output
 from koji.scm import SCM
-from koji.tasks import BaseTaskHandler, RefuseTask, ServerExit
+from koji.tasks import BaseTaskHandler, RefuseTask
 from koji.util import parseStatus
 
 from . import images_oz_conf as conf
@@ -80,7 +80,7 @@ class BuildBaseImageTask(BuildImageTask):
         self._policy(target_info, build_tag, opts)
         bld_info = None
         subtasks = {}
-        try:
+        with self._failing_build(lambda: bld_info, opts):
             release = opts.get('release')
             if '-' in version:
                 raise koji.ApplianceError('The Version may not have a hyphen')
@@ -119,11 +119,6 @@ class BuildBaseImageTask(BuildImageTask):
                         by_arch[arch]['files'].remove(ks)
                     seen = True
             self._import(bld_info, by_arch, opts)
-        except (SystemExit, ServerExit, KeyboardInterrupt):
-            raise
-        except Exception:
-            self._fail_build(bld_info, opts)
-            raise
         self._tag(target_info, bld_info, opts)
         return self._report('image', bld_info, list(subtasks.values()), opts)
 
@@ -554,14 +549,9 @@ class BuildIndirectionImageTask(OzImageTask, BuildImageTask):
         bld_info = None
         if not opts.get('scratch'):
             bld_info = self.initImageBuild(name, version, release, target_info, opts)
-        try:
+        with self._failing_build(lambda: bld_info, opts):
             return self._do_indirection(opts, base, utility, template, bld_info, target_info,
                                         bd)
-        except (SystemExit, ServerExit, KeyboardInterrupt):
-            raise
-        except Exception:
-            self._fail_build(bld_info, opts)
-            raise
 
     def _do_indirection(self, opts, base, utility, template, bld_info, target_info, bd):
         self._reserve_port()

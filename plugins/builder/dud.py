@@ -12,7 +12,6 @@ import fnmatch
 import os
 
 import koji
-from koji.tasks import ServerExit
 from __main__ import BaseBuildTask, BuildImageTask, BuildRoot, SCM
 
 __all__ = ('DudBuildTask', 'DudCreateImageTask')
@@ -113,7 +112,7 @@ class DudBuildTask(BuildImageTask):
             bld_info = self.initImageBuild(name, version, release, target_info, opts)
             release = bld_info['release']
         subtasks = {}
-        try:
+        with self._failing_build(lambda: bld_info, opts):
             for arch in arches:
                 subtasks[arch] = self.subtask(
                     'createDudIso', [name, version, release, arch, target_info, build_tag,
@@ -121,11 +120,6 @@ class DudBuildTask(BuildImageTask):
                     label=arch, arch=arch)
             results, _failed = self._wait_arches(subtasks, opts['optional_arches'])
             self._import(bld_info, {str(k): v for k, v in results.items()}, opts)
-        except (SystemExit, ServerExit, KeyboardInterrupt):
-            raise
-        except Exception:
-            self._fail_build(bld_info, opts)
-            raise
         self._tag(target_info, bld_info, opts)
         return self._report('image', bld_info, list(subtasks.values()), opts)
 

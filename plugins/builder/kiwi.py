@@ -15,7 +15,6 @@ import xml.dom.minidom
 
 import koji
 import koji.util
-from koji.tasks import ServerExit
 from __main__ import BaseBuildTask, BuildImageTask, BuildRoot, SCM
 
 __all__ = ('KiwiBuildTask', 'KiwiCreateImageTask')
@@ -259,7 +258,7 @@ class KiwiBuildTask(BuildImageTask):
             bld_info = self.initImageBuild(name, version, release, target_info, opts)
             release = bld_info['release']
         subtasks = {}
-        try:
+        with self._failing_build(lambda: bld_info, opts):
             for arch in arches:
                 subtasks[arch] = self.subtask(
                     'createKiwiImage', [name, version, release, arch, target_info, build_tag,
@@ -267,11 +266,6 @@ class KiwiBuildTask(BuildImageTask):
                     label=arch, arch=arch)
             results, _failed = self._wait_arches(subtasks, opts['optional_arches'])
             self._import(bld_info, {str(k): v for k, v in results.items()}, opts)
-        except (SystemExit, ServerExit, KeyboardInterrupt):
-            raise
-        except Exception:
-            self._fail_build(bld_info, opts)
-            raise
         self._tag(target_info, bld_info, opts)
         return self._report('image', bld_info, list(subtasks.values()), opts)
 
