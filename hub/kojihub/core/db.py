@@ -179,6 +179,11 @@ class CursorWrapper(object):
                 args, kwargs = self._cursor_args
                 self.cursor = owner.cnx.cursor(*args, **kwargs)
                 self._send(owner, prefix, operation, parameters, read, may_prepare)
+            except Exception:
+                # the server answered (with an error): from now on a lost connection
+                # means lost work, not a stale one
+                owner.checked = True
+                raise
             owner.checked = True
         else:
             self._send(owner, prefix, operation, parameters, read, may_prepare)
