@@ -508,11 +508,16 @@ class RestartHostsTask(BaseTaskHandler):
             children.extend([restart, verify])
             if host['id'] == this_host:
                 mine = restart
-        if mine is not None and not self.session.taskFinished(mine):
-            # our own daemon cannot restart while this task runs on it: let it go,
-            # restart, and pick this task up again (subtask labels avoid duplicates)
+        if mine is not None:
+            # our own daemon cannot restart while this task runs on it: a run that began
+            # before our restart task finished lets go, the daemon restarts and opens this
+            # task again (subtask labels avoid duplicates).  The restart task may already
+            # be done here (it runs in the daemon's foreground), so compare the times the
+            # hub recorded rather than asking whether it is finished.
             self.wait(mine, all=True, timeout=timeout)
-            raise ServerRestart
+            this_run, restart = self.session.getTaskInfo([self.id, mine])
+            if (this_run.get('start_ts') or 0) < (restart.get('completion_ts') or 0):
+                raise ServerRestart
         self.wait(children, all=True, failany=True, timeout=timeout)
 
 
