@@ -46,6 +46,25 @@ def short_volid(name, version, release):
 
 # -- parents -------------------------------------------------------------------------------
 
+RPM_COMPONENT_FIELDS = ['name', 'version', 'release', 'epoch', 'arch', 'buildtime', 'sigmd5']
+
+
+def rpm_components(path, missing):
+    """Header facts of every rpm below path, one per file name (an image's components);
+    LiveCDError(missing) when there is none."""
+    found = {}
+    for root, _dirs, files in os.walk(path):
+        for fname in fnmatch.filter(files, '*.rpm'):
+            rpm_path = os.path.join(root, fname)
+            hdr = koji.get_header_fields(rpm_path, RPM_COMPONENT_FIELDS)
+            hdr['size'] = os.path.getsize(rpm_path)
+            hdr['payloadhash'] = koji.hex_string(hdr.pop('sigmd5'))
+            found[fname] = hdr
+    if not found:
+        raise koji.LiveCDError(missing)
+    return list(found.values())
+
+
 class BuildImageTask(MultiPlatformTask):
     """What the image parents share: the build record and the import/tag steps."""
 

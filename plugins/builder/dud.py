@@ -8,16 +8,14 @@ optional content from ``scmurl``) and makes ``dd-<name>-<version>-<release>.<arc
 with volume id OEMDRV.  Every step is a command in the buildroot, as upstream's plugin
 runs them; the command lines are plain functions so that unit tests pin them down.
 """
-import fnmatch
 import os
 
 import koji
-from __main__ import BaseBuildTask, BuildImageTask, BuildRoot, SCM
+from __main__ import BaseBuildTask, BuildImageTask, BuildRoot, SCM, rpm_components
 
 __all__ = ('DudBuildTask', 'DudCreateImageTask')
 
 RHDD3_TEXT = 'Driver Update Disk version 3'
-RPM_FIELDS = ['name', 'version', 'release', 'epoch', 'arch', 'buildtime', 'sigmd5']
 
 
 # -- command lines ---------------------------------------------------------------------------
@@ -67,17 +65,7 @@ def in_chroot(cwd, cmd):
 
 def rpm_headers(path):
     """Header facts of every rpm below path, one per file name (the ISO's components)."""
-    found = {}
-    for root, _dirs, files in os.walk(path):
-        for fname in fnmatch.filter(files, '*.rpm'):
-            rpm_path = os.path.join(root, fname)
-            hdr = koji.get_header_fields(rpm_path, RPM_FIELDS)
-            hdr['size'] = os.path.getsize(rpm_path)
-            hdr['payloadhash'] = koji.hex_string(hdr.pop('sigmd5'))
-            found[fname] = hdr
-    if not found:
-        raise koji.LiveCDError('No rpms found in root dir!')
-    return list(found.values())
+    return rpm_components(path, 'No rpms found in root dir!')
 
 
 # -- the tasks -------------------------------------------------------------------------------

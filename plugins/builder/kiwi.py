@@ -9,13 +9,12 @@ of install group ``kiwi-build`` and hands the bundle back for import (or to scra
 The command lines are plain functions so that unit tests pin them down; the buildroot and
 image classes come from kojid through ``__main__`` as they do for upstream's plugins.
 """
-import fnmatch
 import os
 import xml.dom.minidom
 
 import koji
 import koji.util
-from __main__ import BaseBuildTask, BuildImageTask, BuildRoot, SCM
+from __main__ import BaseBuildTask, BuildImageTask, BuildRoot, SCM, rpm_components
 
 __all__ = ('KiwiBuildTask', 'KiwiCreateImageTask')
 
@@ -24,7 +23,6 @@ TARGET_DIR = '/builddir/result/image'
 BUNDLE_DIR = '/builddir/result/bundle'
 # where kiwi's dnf leaves the packages it installed into the image, below the root
 KIWI_DNF_CACHE = 'var/cache/kiwi/dnf'
-RPM_FIELDS = ['name', 'version', 'release', 'epoch', 'arch', 'buildtime', 'sigmd5']
 
 
 # -- command lines ---------------------------------------------------------------------------
@@ -184,17 +182,7 @@ def prepare_description(desc_path, name, version, repos, releasever, arch):
 
 def cached_rpm_headers(path):
     """Header facts of every rpm below path (kiwi's package cache), one per file name."""
-    found = {}
-    for root, _dirs, files in os.walk(path):
-        for fname in fnmatch.filter(files, '*.rpm'):
-            rpm_path = os.path.join(root, fname)
-            hdr = koji.get_header_fields(rpm_path, RPM_FIELDS)
-            hdr['size'] = os.path.getsize(rpm_path)
-            hdr['payloadhash'] = koji.hex_string(hdr.pop('sigmd5'))
-            found[fname] = hdr
-    if not found:
-        raise koji.LiveCDError('No repos found in yum cache!')
-    return list(found.values())
+    return rpm_components(path, 'No repos found in yum cache!')
 
 
 # -- SCM -------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.join(ROOT, 'builder'))
 from koji.daemon import SCM  # noqa: E402
 from kojibuilder.build_arch import BaseBuildTask  # noqa: E402
 from kojibuilder.buildroot import BuildRoot  # noqa: E402
-from kojibuilder.images import BuildImageTask  # noqa: E402
+from kojibuilder.images import BuildImageTask, rpm_components  # noqa: E402
 
 DESC = """<?xml version="1.0"?>
 <image schemaversion="7.4" name="demo">
@@ -43,7 +43,8 @@ def plugins():
     with pytest.MonkeyPatch.context() as mp:
         main = sys.modules['__main__']
         for name, value in (('BaseBuildTask', BaseBuildTask), ('BuildRoot', BuildRoot),
-                            ('BuildImageTask', BuildImageTask), ('SCM', SCM)):
+                            ('BuildImageTask', BuildImageTask), ('SCM', SCM),
+                            ('rpm_components', rpm_components)):
             mp.setattr(main, name, value, raising=False)
         tracker = PluginTracker(path=[BUILDER_PLUGINS], prefix='_test_kiwi_dud__')
         yield tracker.load('kiwi'), tracker.load('dud')
