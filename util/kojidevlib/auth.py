@@ -68,9 +68,9 @@ class Auth:
         # a new stack logs in with certificates, as real sites do
         state.setdefault('auth', DEFAULT_MODE)
         if self.secure and not state.get('https_port'):
-            state['https_port'] = self.kd.free_port()
+            state['https_port'] = self.stack.new_port()
         if self.mode == 'kerberos' and not state.get('kdc_port'):
-            state['kdc_port'] = self.kd.free_port()
+            state['kdc_port'] = self.stack.new_port()
 
     @property
     def https_port(self):

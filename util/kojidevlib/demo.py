@@ -148,7 +148,7 @@ class DemoBuilds:
         if self._pid() and self._answers():
             return
         if not self.port or not self.kd.port_is_free(self.port):
-            self.stack.state['files_port'] = self.kd.free_port()
+            self.stack.state['files_port'] = self.stack.new_port()
             self.stack.save()
         self.kd.log('serving %s on %s' % (self.served, self.url))
         with open(self.outfile, 'ab') as out:
