@@ -300,16 +300,18 @@ def anon_handle_hostinfo(goptions, session, args):
         _print_block("Comment", info['comment'])
         print("Enabled: %s" % _yes_no(info['enabled'], 'yes', 'no'))
         print("Ready: %s" % _yes_no(info['ready'], 'yes', 'no'))
+        if 'update_ts' not in info:
+            _fill_update_from_sessions(session, [info])
         with session.multicall() as m:
-            update = m.getLastHostUpdate(info['id'], ts=True)
             channels = m.listChannels(hostID=info['id'])
             buildroots = [(state, m.listBuildroots(hostID=info['id'],
                                                    state=koji.BR_STATES[state]))
                           for state in _ACTIVE_BR_STATES]
-        if update.result is None:
+        # the host's own check-in time (host.updateHost), not its session's last use
+        if info['update_ts'] is None:
             print("Last Update: never")
         else:
-            print("Last Update: %s" % koji.formatTimeLong(update.result))
+            print("Last Update: %s" % koji.formatTimeLong(info['update_ts']))
         print("Channels: %s" % ' '.join(c['name'] for c in channels.result))
         print("Active Buildroots:")
         rows = [('NAME', 'STATE', 'CREATION TIME')]

@@ -312,10 +312,15 @@ def test_hostinfo_last_update(cli, sql):
     host_id = add_host(cli, name)
     sql('UPDATE users SET password = %s WHERE name = %s', 'pw', name)
     ok(cli('hello', user=name, password='pw'))
-    ts = call(cli, 'getLastHostUpdate', str(host_id), 'ts=True')
-    assert isinstance(ts, float)
+    # a login alone is no check-in: the host's own update time is what hostinfo shows
+    assert isinstance(call(cli, 'getLastHostUpdate', str(host_id), 'ts=True'), float)
+    out = cli('hostinfo', str(host_id), auth=False).stdout
+    assert 'Ready: no\nLast Update: never\nChannels: default\n' in out
+    sql("UPDATE host SET update_time = '2020-02-03 12:05:06+00' WHERE id = %s", host_id)
+    ts = call(cli, 'getHost', str(host_id))['update_ts']
     out = cli('hostinfo', str(host_id), auth=False).stdout
     assert 'Ready: no\nLast Update: %s\nChannels: default\n' % koji.formatTimeLong(ts) in out
+    assert koji.formatTimeLong(ts).startswith('Mon, 03 Feb 2020')
     res = cli('hostinfo', 'ghost', name, auth=False)
     assert res.returncode == 1
     assert res.stderr.startswith('No such host: ghost\n\n')

@@ -5,6 +5,7 @@ host.updateHost(task_load, ready, data): the hosts here log in with their own ac
 check in with known loads, so the table shows real hub data (task_load / capacity, ready,
 the last update time), not defaults.
 """
+import time
 import uuid
 
 import pytest
@@ -18,8 +19,13 @@ NEVER = 'ih-never-checked-in'
 CHANNEL = 'ih-chan'
 
 
-def check_in(hub_server, name, task_load, ready, data=None):
-    """Log in as the build host itself and report a load, as kojid does."""
+def check_in(hub_server, name, task_load, ready, data=None, linger=0):
+    """Log in as the build host itself and report a load, as kojid does.
+
+    With `linger`, the session stays in use that many seconds after the check-in, so
+    the session's last use and the host's last update fall in different seconds (the
+    CLI must print the host's own update time).
+    """
     password = uuid.uuid4().hex
     hub_server.set_password(name, password)
     session = koji.ClientSession(hub_server.url, {'user': name, 'password': password})
@@ -27,6 +33,9 @@ def check_in(hub_server, name, task_load, ready, data=None):
     try:
         session.exclusiveSession()
         session.host.updateHost(task_load, ready, data=data)
+        if linger:
+            time.sleep(linger)
+            session.getLoggedInUser()
     finally:
         session.logout()
 
@@ -47,7 +56,7 @@ def hosts(hub, hub_server):
     hub.disableChannel(CHANNEL)
     hub.disableHost(NEVER)
     check_in(hub_server, ALPHA, 2.5, True, data={'maxjobs': 5, 'methods': ['sleep']})
-    check_in(hub_server, BETA, 0.75, False)
+    check_in(hub_server, BETA, 0.75, False, linger=1.2)
     return dict((h['name'], h) for h in hub.listHosts())
 
 
