@@ -114,5 +114,13 @@ class MiscExports(object):
     def countAndFilterResults(self, methodName, *args, **kw):
         """Like filterResults, but also return the unfiltered count: [count, results]."""
         filter_opts = kw.pop('filterOpts', {})
-        results = list(context.handlers.call(methodName, *args, **kw) or ())
+        # listTagged and listPackages may sort, slice and count in SQL (api/counting.py)
+        counting.request_page(methodName, filter_opts)
+        try:
+            result = context.handlers.call(methodName, *args, **kw)
+        finally:
+            counting.clear_page_request()
+        if isinstance(result, counting.PageResult):
+            return [result.count, result.rows]
+        results = list(result or ())
         return [len(results), apply_filter_opts(results, filter_opts)]

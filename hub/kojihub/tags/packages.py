@@ -12,6 +12,7 @@ import koji
 from koji.context import context
 from koji.plugin import run_callbacks
 
+from ..api import counting
 from ..core.db import InsertProcessor, QueryProcessor, UpdateProcessor
 from ..core.lookup import create_named, lookup_name
 from ..core.names import verify_name_internal
@@ -19,6 +20,15 @@ from ..users.users import get_session_user, get_user
 from ..core.versioning import eventCondition
 
 logger = logging.getLogger('koji.hub.packages')
+
+# how countAndFilterResults may order listPackages records in SQL (see api/counting.py)
+_ENTRY_KINDS = {'blocked': counting.BOOL, 'extra_arches': counting.TEXT,
+                'owner_id': counting.INT, 'owner_name': counting.TEXT,
+                'package_id': counting.INT, 'package_name': counting.TEXT,
+                'tag_id': counting.INT, 'tag_name': counting.TEXT}
+# list_packages' order of the entries of one tag, or of all tags with with_dups: packages
+# as they first come in (tag, name) order, each with its entries in tag order
+_ENTRY_ORDER = 'min("tag_id") OVER (PARTITION BY "package_id"), "package_name", "tag_id"'
 
 ENTRY_KEYS = ('blocked', 'extra_arches', 'owner_id', 'owner_name', 'package_id',
               'package_name', 'tag_id', 'tag_name')
@@ -129,7 +139,8 @@ def _applyQueryOpts(results, queryOpts):
     return results
 
 
-def _package_list_query(tag_ids, pkgID, userID, event, with_owners, blocked_clause):
+def _package_list_query(tag_ids, pkgID, userID, event, with_owners, blocked_clause,
+                        ordered=True):
     columns = ['package.id', 'package.name', 'tag.id', 'tag.name',
                'tag_packages.extra_arches', 'tag_packages.blocked']
     aliases = ['package_id', 'package_name', 'tag_id', 'tag_name', 'extra_arches', 'blocked']
@@ -164,7 +175,7 @@ def _package_list_query(tag_ids, pkgID, userID, event, with_owners, blocked_clau
         clauses.append('NOT tag_packages.blocked')
     return QueryProcessor(tables=['tag_packages'], columns=columns, aliases=aliases,
                           joins=joins, clauses=clauses, values=values,
-                          opts={'order': 'tag_id,package_name'})
+                          opts={'order': 'tag_id,package_name'} if ordered else {})
 
 
 def _compile_filters(patterns, cache):
@@ -225,6 +236,8 @@ def list_packages(tagID=None, userID=None, pkgID=None, prefix=None, inherited=Fa
                   with_dups=False, event=None, queryOpts=None, with_owners=True,
                   with_blocked=True):
     """Package list entries by tag, owner and/or package; all packages without filters."""
+    # countAndFilterResults('listPackages', ...) offers its filterOpts (api/counting.py)
+    page = counting.take_page_request('listPackages')
     if tagID is None and userID is None and pkgID is None:
         return list_packages_simple(prefix, queryOpts)
     if tagID is not None:
@@ -233,6 +246,15 @@ def list_packages(tagID=None, userID=None, pkgID=None, prefix=None, inherited=Fa
         userID = get_user(userID, strict=True, krb_princs=False)['id']
     if pkgID is not None:
         pkgID = get_package_id(pkgID, strict=True)
+    if userID is not None and not with_owners:
+        # readPackageList's fault
+        page = None
+    if (page is not None and not prefix and not queryOpts
+            and (tagID is None or not inherited) and (with_dups or tagID is not None)):
+        result = _page_package_list(page, tagID, userID, pkgID, event, with_owners,
+                                    with_blocked)
+        if result is not None:
+            return result
     packages = readPackageList(tagID=tagID, userID=userID, pkgID=pkgID, event=event,
                                inherit=inherited, with_dups=with_dups,
                                with_owners=with_owners, with_blocked=with_blocked)
@@ -244,6 +266,19 @@ def list_packages(tagID=None, userID=None, pkgID=None, prefix=None, inherited=Fa
         prefix = prefix.lower()
         results = [row for row in results if row['package_name'].lower().startswith(prefix)]
     return _applyQueryOpts(results, queryOpts)
+
+
+def _page_package_list(page, tag_id, user_id, pkg_id, event, with_owners, with_blocked):
+    """countAndFilterResults' page of the entries of one tag, or of every tag (with_dups),
+    without inheritance: then the entries are the query's rows as they are, and SQL can
+    sort, slice and count them as list_packages would."""
+    query = _package_list_query(None if tag_id is None else [tag_id], pkg_id, user_id, event,
+                                with_owners, not with_blocked, ordered=False)
+    names = [alias for _, alias in query._sorted_columns()]
+    order = page.order_by(_ENTRY_KINDS, _ENTRY_ORDER, names)
+    if order is None:
+        return None
+    return page.run(str(query), query.values, names, order)
 
 
 def check_tag_package(tag, pkg):

@@ -14,7 +14,8 @@ import json
 import koji
 
 from ..core.db import _multiRow, _singleValue
-from ..api.counting import CountResult, take_count_request
+from ..api import counting
+from ..api.counting import CountResult, take_count_request, take_page_request
 from .inheritance import readFullInheritance
 from ..core.lookup import lookup_name
 from .packages import _compile_filters, _package_list_query, get_package_id
@@ -50,6 +51,21 @@ TAGGED_FIELDS = (
     ('promoter.id', 'promoter_id'),
     ('promoter.name', 'promoter_name'),
 )
+
+# how countAndFilterResults may order listTagged records in SQL (see api/counting.py);
+# the timestamps are left to the generic path
+_TAGGED_KINDS = dict(
+    [(alias, counting.INT) for alias in (
+        'tag_id', 'create_event', 'build_id', 'id', 'epoch', 'state', 'task_id',
+        'creation_event_id', 'package_id', 'volume_id', 'owner_id', 'promoter_id')]
+    + [(alias, counting.TEXT) for alias in (
+        'tag_name', 'version', 'release', 'package_name', 'name', 'nvr', 'volume_name',
+        'owner_name', 'promoter_name', 'maven_group_id', 'maven_artifact_id',
+        'maven_version', 'platform')]
+    + [('draft', counting.BOOL)])
+_PICKED_KINDS = dict((alias, counting.INT) for alias in ('tag_id', 'build_id', 'create_event'))
+# the order of read_tagged_builds' records, on its output columns
+_TAGGED_ORDER = '"_pos", "create_event" DESC, "build_id" DESC'
 
 _TAGGED_JOINS = (
     'JOIN tag ON tag.id = tag_listing.tag_id',
@@ -153,12 +169,13 @@ def _visible_packages(order, event, package):
 
 def read_tagged_builds(tag, event=None, inherit=False, latest=False, package=None,
                        owner=None, type=None, extra=False, draft=None, prefix=None,
-                       count=False):
+                       count=False, page=None):
     """Tagged build records of a tag id, newest tagging first, parents after the child.
 
     latest=True keeps one build per package, latest=N up to N. Always one query for
     the builds, whatever the depth of the inheritance or the number of builds.
-    count=True gives only the number of records (the same query, counted in SQL).
+    count=True gives only the number of records (the same query, counted in SQL);
+    page (a counting.PageRequest) gives a counting.PageResult when SQL can order by its key.
     """
     if not _is_int(latest):
         latest = bool(latest)
@@ -231,32 +248,74 @@ def read_tagged_builds(tag, event=None, inherit=False, latest=False, package=Non
         outer_joins = ' '.join(join.replace('tag_listing.', 'picked.') for join in joins)
         sql = ('SELECT %s, picked.pos AS "_pos" FROM (SELECT DISTINCT ON (build.pkg_id) '
                'tag_listing.tag_id, tag_listing.build_id, tag_listing.create_event, inh.pos '
-               'FROM %s WHERE %s ORDER BY build.pkg_id, %s) AS picked %s '
-               'ORDER BY picked.pos, picked.create_event DESC, picked.build_id DESC'
+               'FROM %s WHERE %s ORDER BY build.pkg_id, %s) AS picked %s'
                % (outer_select, inh + ' '.join(filter_joins), where, rank_order,
                   outer_joins))
+        order_by = 'ORDER BY picked.pos, picked.create_event DESC, picked.build_id DESC'
+        if page is not None and not count:
+            # the same winners, sliced before their details are joined
+            picked = ('SELECT DISTINCT ON (build.pkg_id) tag_listing.tag_id, '
+                      'tag_listing.build_id, tag_listing.create_event, inh.pos AS "_pos" '
+                      'FROM %s WHERE %s ORDER BY build.pkg_id, %s'
+                      % (inh + ' '.join(filter_joins), where, rank_order))
+            result = _latest_page(page, picked, outer_select, outer_joins, values, aliases,
+                                  _count_sql(inh + ' '.join(filter_joins), where, latest))
+            if result is not None:
+                if extra:
+                    _load_extra(result.rows)
+                return result
     elif latest:
         values['latest'] = latest
         sql = ('SELECT * FROM (SELECT %s, inh.pos AS "_pos", row_number() OVER '
                '(PARTITION BY build.pkg_id ORDER BY %s) AS "_rank" FROM %s WHERE %s) '
-               'AS ranked WHERE "_rank" <= %%(latest)s %s'
-               % (select, rank_order, source, where, outer_order))
+               'AS ranked WHERE "_rank" <= %%(latest)s'
+               % (select, rank_order, source, where))
+        order_by = outer_order
     else:
-        sql = ('SELECT %s, inh.pos AS "_pos" FROM %s WHERE %s ORDER BY %s'
-               % (select, source, where, rank_order))
+        sql = 'SELECT %s, inh.pos AS "_pos" FROM %s WHERE %s' % (select, source, where)
+        order_by = 'ORDER BY %s' % rank_order
+    count_sql = _count_sql(inh + ' '.join(filter_joins), where, latest)
     if count:
-        return _count_tagged(inh + ' '.join(filter_joins), where, values, latest)
+        return int(_singleValue(count_sql, values))
     names = aliases + ['_pos'] + (['_rank'] if latest and latest is not True else [])
-    rows = _multiRow(sql, values, names)
-    for row in rows:
-        row.pop('_pos')
-        row.pop('_rank', None)
+    order = page and page.order_by(_TAGGED_KINDS, _TAGGED_ORDER, aliases)
+    if order:
+        # countAndFilterResults' page: sorted, sliced and counted in SQL
+        result = page.run(sql, values, names, order, count_sql=count_sql)
+        _strip_order_columns(result.rows)
+        if extra:
+            _load_extra(result.rows)
+        return result
+    rows = _multiRow(sql + ' ' + order_by, values, names)
+    _strip_order_columns(rows)
     return _load_extra(rows) if extra else rows
 
 
-def _count_tagged(source, where, values, latest):
-    """Number of records read_tagged_builds would return, on the narrow joins only (the
-    detail joins follow foreign keys and cannot drop a row)."""
+def _latest_page(page, picked, outer_select, outer_joins, values, aliases, count_sql):
+    """countAndFilterResults' page of the latest builds when its key is a column of the
+    winners (tag, build, tagging event): only the page's winners get their details."""
+    order = page.order_by(_PICKED_KINDS, _TAGGED_ORDER, aliases)
+    if order is None:
+        return None
+    sliced = ('SELECT *, count(*) OVER () AS "_total" FROM (%s) AS winners ORDER BY %s%s'
+              % (picked, order, page.slice_sql()))
+    sql = ('SELECT %s, picked."_pos", picked."_total" FROM (%s) AS picked %s ORDER BY %s'
+           % (outer_select, sliced, outer_joins, order))
+    result = page.result(_multiRow(sql, values, aliases + ['_pos', '_total']), values,
+                         count_sql)
+    _strip_order_columns(result.rows)
+    return result
+
+
+def _strip_order_columns(rows):
+    for row in rows:
+        row.pop('_pos')
+        row.pop('_rank', None)
+
+
+def _count_sql(source, where, latest):
+    """SQL counting the records read_tagged_builds would return, on the narrow joins only
+    (the detail joins follow foreign keys and cannot drop a row)."""
     if latest is True:
         sql = 'SELECT count(DISTINCT build.pkg_id) FROM %s WHERE %s' % (source, where)
     elif latest:
@@ -264,7 +323,7 @@ def _count_tagged(source, where, values, latest):
                'FROM %s WHERE %s GROUP BY build.pkg_id) AS per_package' % (source, where))
     else:
         sql = 'SELECT count(*) FROM %s WHERE %s' % (source, where)
-    return int(_singleValue(sql, values))
+    return sql
 
 
 def _lookup_tag(tag, strict, event):
@@ -277,14 +336,16 @@ def list_tagged(tag, event=None, inherit=False, prefix=None, latest=False, packa
     """listTagged: builds in a tag (see read_tagged_builds)."""
     # count('listTagged', ...) asks for the number only (see api/misc.py); taken here so
     # that nothing this call runs sees it
-    counting = take_count_request('listTagged')
+    count_only = take_count_request('listTagged')
+    # likewise countAndFilterResults('listTagged', ...) offers its filterOpts
+    page = take_page_request('listTagged')
     tag_id = _lookup_tag(tag, strict, event)
     if tag_id is None:
         return []
     result = read_tagged_builds(tag_id, event=event, inherit=inherit, latest=latest,
                                 package=package, owner=owner, type=type, extra=extra,
-                                draft=draft, prefix=prefix, count=counting)
-    return CountResult(result) if counting else result
+                                draft=draft, prefix=prefix, count=count_only, page=page)
+    return CountResult(result) if count_only else result
 
 
 def read_tagged_rpms(tag, package=None, arch=None, event=None, inherit=False, latest=True,
