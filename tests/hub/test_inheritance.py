@@ -366,3 +366,37 @@ def test_full_uses_one_query(mk, monkeypatch):
     count.clear()
     rev = inheritance.readFullInheritance(root, reverse=True)
     assert names(rev) == ['base', 'left', 'top', 'right'] and len(count) == 1
+
+
+def test_full_by_name_id_or_dict_in_one_statement(mk, monkeypatch):
+    t = diamond(mk)
+    event = db.get_event()
+    api.setInheritanceData('left', [link('root', 5)])
+    sent = []
+    real = db.CursorWrapper.execute
+
+    def counting(self, operation, *args, **kwargs):
+        sent.append(operation)
+        return real(self, operation, *args, **kwargs)
+    for reverse in (False, True):
+        for when in (None, event):
+            start = 'root' if reverse else 'top'
+            by_id = api.getFullInheritance(t[start], reverse=reverse, event=when)
+            assert by_id
+            assert api.getFullInheritance({'name': start}, reverse=reverse,
+                                          event=when) == by_id
+            monkeypatch.setattr(db.CursorWrapper, 'execute', counting)
+            del sent[:]
+            assert api.getFullInheritance(start, reverse=reverse, event=when) == by_id
+            monkeypatch.setattr(db.CursorWrapper, 'execute', real)
+            # the name is resolved in the inheritance query itself
+            assert len(sent) == 1, sent
+    # the event is honoured on the name path: left's second parent came later
+    assert tree(api.getFullInheritance('left', event=event)) == [('base', 1), ('root', 2)]
+    assert tree(api.getFullInheritance('left')) == [('root', 1), ('base', 1)]
+    # a tag with no links, by name: an empty list; no such tag: upstream's lookup fault
+    assert api.getFullInheritance('root') == []
+    with pytest.raises(koji.GenericError, match='No such entry in table tag: nosuch'):
+        api.getFullInheritance('nosuch')
+    with pytest.raises(koji.GenericError, match='No such entry in table tag: nosuch'):
+        api.getFullInheritance('nosuch', reverse=True)

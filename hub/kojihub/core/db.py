@@ -112,9 +112,21 @@ _GONE = (psycopg2.OperationalError, psycopg2.InterfaceError)
 DB_OUTAGE = 'database outage'
 
 
+# the hub sends a few hundred distinct statement texts (values travel as parameters), and
+# the regex search of a long join costs more than its round trip's Python side: remember
+_PLAIN_READ_CACHE = {}
+_PLAIN_READ_CACHE_MAX = 4096
+
+
 def is_plain_read(operation):
     """True for a SELECT that neither locks nor changes anything."""
-    return bool(_READ_RE.match(operation)) and not _NOT_READ_RE.search(operation)
+    known = _PLAIN_READ_CACHE.get(operation)
+    if known is not None:
+        return known
+    known = bool(_READ_RE.match(operation)) and not _NOT_READ_RE.search(operation)
+    if len(_PLAIN_READ_CACHE) < _PLAIN_READ_CACHE_MAX:
+        _PLAIN_READ_CACHE[operation] = known
+    return known
 
 
 class CursorWrapper(object):

@@ -63,13 +63,18 @@ _LEAVES = {str: _str_text, int: _int_text, bool: _bool_text, type(None): _nil_te
            datetime.datetime: _datetime_text, float: _float_text}
 
 
+_MEMBER_HEADS = {}
+_MEMBER_HEADS_MAX = 8192
+
+
 class FastEncoder(object):
     """One response: ``encode(result)`` gives the methodResponse document."""
 
     def __init__(self, marshaller_class):
         self.marshaller = marshaller_class('utf-8', allow_none=True)
-        # '<member>\n<name>key</name>\n' per key: result rows repeat their keys
-        self.names = {}
+        # '<member>\n<name>key</name>\n' per key: result rows repeat their keys, and so
+        # do responses (shared; bounded, as keys of extra/metadata dicts are anyone's)
+        self.names = _MEMBER_HEADS
 
     def encode(self, result):
         out = ["<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n"]
@@ -111,7 +116,9 @@ class FastEncoder(object):
             if head is None:
                 if not isinstance(key, str):
                     raise TypeError('dictionary key must be string')
-                head = names[key] = '<member>\n<name>%s</name>\n' % _escape(key)
+                head = '<member>\n<name>%s</name>\n' % _escape(key)
+                if len(names) < _MEMBER_HEADS_MAX:
+                    names[key] = head
             leaf = leaves.get(type(item))
             if leaf is None:
                 add(head)

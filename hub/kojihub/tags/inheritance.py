@@ -27,8 +27,13 @@ def _tag_id(tag):
     return get_id('tag', tag, strict=True)
 
 
-def _link_query(clauses, values, event, reverse=False):
-    """Active-at-event links; `name` is the parent's name (the child's when reverse)."""
+def _link_query(clauses, values, event, reverse=False, start=None):
+    """Active-at-event links; `name` is the parent's name (the child's when reverse).
+
+    With `start` (a condition on tag_inheritance naming `start.id`), the query reads the
+    tag `start` (selected by `clauses`) LEFT JOINed to the links the condition accepts,
+    and each row carries `start_id`.
+    """
     named = 'tag_inheritance.tag_id' if reverse else 'tag_inheritance.parent_id'
     columns = ['tag_inheritance.tag_id', 'tag_inheritance.parent_id', 'tag.name',
                'tag_inheritance.priority', 'tag_inheritance.maxdepth',
@@ -36,9 +41,16 @@ def _link_query(clauses, values, event, reverse=False):
                'tag_inheritance.pkg_filter']
     aliases = ['tag_id' if reverse else 'child_id', 'parent_id', 'name', 'priority',
                'maxdepth', 'intransitive', 'noconfig', 'pkg_filter']
-    return QueryProcessor(columns=columns, aliases=aliases, tables=['tag_inheritance'],
-                          joins=['tag ON tag.id = %s' % named],
-                          clauses=[eventCondition(event, 'tag_inheritance')] + clauses,
+    active = eventCondition(event, 'tag_inheritance')
+    if start is None:
+        return QueryProcessor(columns=columns, aliases=aliases, tables=['tag_inheritance'],
+                              joins=['tag ON tag.id = %s' % named],
+                              clauses=[active] + clauses,
+                              values=values, opts={'order': 'priority'}, prepare=True)
+    joins = ['LEFT JOIN (tag_inheritance JOIN tag ON tag.id = %s) ON %s AND %s'
+             % (named, active, start)]
+    return QueryProcessor(columns=['start.id'] + columns, aliases=['start_id'] + aliases,
+                          tables=['tag AS start'], joins=joins, clauses=clauses,
                           values=values, opts={'order': 'priority'}, prepare=True)
 
 
@@ -54,30 +66,50 @@ def readDescendantsData(tag_id, event=None):
                        event, reverse=True).execute()
 
 
-def _read_graph(tag_id, event, reverse):
-    """All links reachable from tag_id in one query, grouped by the tag they start from.
+def _read_graph(tag, event, reverse):
+    """All links reachable from a tag in one query, grouped by the tag they start from.
 
-    Returns {tag_id: [link, ...]} with each list ordered by priority (then parent id,
-    for a stable walk).
+    `tag` is an id (taken as is) or a name, resolved in the same statement, so a lookup
+    by name costs no extra round trip. Returns (tag_id, {tag_id: [link, ...]}) with each
+    list ordered by priority (then the other end's id, for a stable walk); a name no tag
+    has raises GenericError, as the separate lookup did.
     """
     cond = eventCondition(event, 'ti')
     if reverse:
         near, far = 'parent_id', 'tag_id'
     else:
         near, far = 'tag_id', 'parent_id'
+    if _is_int(tag):
+        seed, values = '%(tag_id)s::integer', {'tag_id': tag}
+    else:
+        # not `start.id`: a correlated seed would re-run the recursion for every link
+        seed, values = 'id FROM tag WHERE name = %(tag_name)s', {'tag_name': tag}
     reach = ('tag_inheritance.%s IN (WITH RECURSIVE reach(id) AS ('
-             'SELECT %%(tag_id)s::integer UNION '
+             'SELECT %s UNION '
              'SELECT ti.%s FROM tag_inheritance ti JOIN reach ON ti.%s = reach.id '
-             'WHERE %s) SELECT id FROM reach)' % (near, far, near, cond))
-    links = _link_query([reach], {'tag_id': tag_id}, event, reverse=reverse).execute()
-    graph = {}
+             'WHERE %s) SELECT id FROM reach)' % (near, seed, far, near, cond))
     start_key = 'parent_id' if reverse else 'child_id'
-    for link in links:
-        graph.setdefault(link[start_key], []).append(link)
     other = 'tag_id' if reverse else 'parent_id'
+    if _is_int(tag):
+        tag_id = tag
+        links = _link_query([reach], values, event, reverse=reverse).execute()
+    else:
+        # the start tag LEFT JOINed to its links: one row of NULLs when it has none, no
+        # row when there is no such tag
+        links = _link_query(['start.name = %(tag_name)s'], values, event, reverse=reverse,
+                            start=reach).execute()
+        if not links:
+            raise koji.GenericError('No such entry in table tag: %s' % tag)
+        tag_id = links[0]['start_id']
+        if links[0][start_key] is None:
+            links = []
+    graph = {}
+    for link in links:
+        link.pop('start_id', None)
+        graph.setdefault(link[start_key], []).append(link)
     for node_links in graph.values():
         node_links.sort(key=lambda lnk: (lnk['priority'], lnk[other]))
-    return graph
+    return tag_id, graph
 
 
 def _next_depth(link_max, budget):
@@ -116,7 +148,7 @@ def readFullInheritance(tag_id, event=None, reverse=False):
     count only at the first level; in reverse they are listed but not followed, and a
     descendant is left out when its link's maxdepth does not reach the start tag.
     """
-    graph = _read_graph(tag_id, event, reverse)
+    tag_id, graph = _read_graph(tag_id, event, reverse)
     order = []
     history = {}  # tag -> the entries already listed for it
     step = 'tag_id' if reverse else 'parent_id'
@@ -171,8 +203,9 @@ def get_full_inheritance(tag, event=None, reverse=False, **kwargs):
                 "getFullInheritance() got an unexpected keyword argument '%s'" % key)
         if value:
             raise koji.ParameterError('%s option has been removed since 1.26' % key)
-    if not _is_int(tag):
+    if not _is_int(tag) and not isinstance(tag, str):
         tag = _tag_id(tag)
+    # a name is resolved inside the inheritance query itself
     return readFullInheritance(tag, event, reverse)
 
 
