@@ -22,6 +22,14 @@ def _prefix(value):
     return None
 
 
+def _valid_order(order):
+    try:
+        paging.check_order(order, None)
+    except koji.GenericError:
+        return False
+    return True
+
+
 @page
 def builds(req, userID=None, tagID=None, packageID=None, state=None, order='-build_id',
            start=None, prefix=None, inherited='1', latest='1', type=None):
@@ -34,9 +42,21 @@ def builds(req, userID=None, tagID=None, packageID=None, state=None, order='-bui
     package = mc.getPackage(_lookup(packageID), strict=True) if packageID else None
     btypes = mc.listBTypes()
     users = mc.listUsers(queryOpts={'order': 'name'})
+    prefix = _prefix(prefix)
+    tagged = None
+    by_name = userID and not str(userID).isdigit()
+    if tagID and not type and not by_name and _valid_order(order):
+        # nothing to check first: a tag's page of builds comes in the same round trip (the
+        # lookups before it fail first, as they would on their own); a user given by name
+        # may be found by Kerberos principal, so that needs the lookup's answer first
+        kw = {'package': _lookup(packageID) if packageID else None,
+              'owner': _lookup(userID) if userID else None, 'type': None,
+              'inherit': inherited == '1', 'latest': latest == '1', 'prefix': prefix}
+        tagged = paging.queue_results(mc, values, 'listTagged', args=(_lookup(tagID),),
+                                      kw=kw, start=start, order=order,
+                                      default_order='-build_id', data_name='builds')
     mc.call_all(strict=True)
     user, tag, package = [c.result if c else None for c in (user, tag, package)]
-    prefix = _prefix(prefix)
     if state == 'all' or state is None:
         state = None
     else:
@@ -50,7 +70,9 @@ def builds(req, userID=None, tagID=None, packageID=None, state=None, order='-bui
                   users=users.result,
                   buildStates=sorted(koji.BUILD_STATES.items(), key=lambda i: i[1]),
                   prefixes='0123456789abcdefghijklmnopqrstuvwxyz')
-    if tag:
+    if tagged is not None:
+        tagged.finish()
+    elif tag:
         kw = {'package': package and package['name'], 'owner': user and user['name'],
               'type': type, 'inherit': inherited == '1', 'latest': latest == '1',
               'prefix': prefix}
