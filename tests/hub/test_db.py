@@ -60,6 +60,34 @@ def test_query_processor_aliases_aslist_and_transform(cnx):
     assert upper.execute() == [{'name': 'ZED'}]
 
 
+def test_query_processor_text_follows_changes_after_reuse(cnx):
+    """The SELECT text is remembered per query shape: a shape seen before, then changed
+    (callers add clauses after construction), or differing only in aliases or group,
+    must still get its own text and keys."""
+    for name in ('ann', 'ben'):
+        _add_user(name)
+
+    def query(**kw):
+        args = dict(columns=['id', 'name'], tables=['users'], clauses=['name = %(n)s'],
+                    values={'n': 'ann'})
+        args.update(kw)
+        return db.QueryProcessor(**args)
+    assert [r['name'] for r in query().execute()] == ['ann']
+    changed = query()
+    changed.clauses.append('id < 0')
+    assert changed.execute() == []
+    assert 'id < 0' in str(changed) and 'id < 0' not in str(query())
+    renamed = query(aliases=['id', 'login'])
+    assert [sorted(r) for r in renamed.execute()] == [['id', 'login']]
+    assert [sorted(r) for r in query().execute()] == [['id', 'name']]
+    grouped = query(columns=['name'], clauses=[], opts={'group': 'name', 'order': 'name'},
+                    enable_group=True)
+    assert 'GROUP BY name' in str(grouped)
+    assert 'GROUP BY' not in str(query(columns=['name'], clauses=[],
+                                       opts={'group': 'name', 'order': 'name'}))
+    assert [r['name'] for r in grouped.execute()] == ['ann', 'ben']
+
+
 def test_query_processor_rejects_unknown_order(cnx):
     query = db.QueryProcessor(columns=['name'], tables=['users'],
                               opts={'order': 'name; DROP TABLE users'})

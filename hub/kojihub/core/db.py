@@ -538,6 +538,11 @@ def check_query_opts(opts):
             raise koji.ParameterError('queryOpts %s must be a string' % key)
 
 
+_BASE_SQL_CACHE = {}
+_FIELDS_CACHE = {}
+_BASE_SQL_CACHE_MAX = 4096
+
+
 class QueryProcessor(object):
     """Build and run a SELECT.
 
@@ -580,6 +585,16 @@ class QueryProcessor(object):
     def _sorted_columns(self):
         pairs = sorted(zip(self.aliases, self.columns))
         return [(col, alias) for alias, col in pairs]
+
+    def _fields(self):
+        """Result keys in select-list order (remembered per column list)."""
+        key = (tuple(self.columns), tuple(self.aliases))
+        fields = _FIELDS_CACHE.get(key)
+        if fields is None:
+            fields = tuple(alias for _, alias in self._sorted_columns())
+            if len(_FIELDS_CACHE) < _BASE_SQL_CACHE_MAX:
+                _FIELDS_CACHE[key] = fields
+        return fields
 
     def _select_list(self):
         parts = []
@@ -647,9 +662,24 @@ class QueryProcessor(object):
             names.append(name)
         return '\nGROUP BY ' + ', '.join(names)
 
+    def _shape(self):
+        """What the SELECT ... WHERE ... GROUP BY text depends on (read when it is needed:
+        callers may change the lists after construction)."""
+        return (type(self), tuple(self.columns), tuple(self.aliases), tuple(self.tables),
+                tuple(self.joins), tuple(self.clauses),
+                self.opts.get('group') if self.enable_group else None)
+
     def _base_sql(self):
-        return 'SELECT %s%s%s%s' % (self._select_list(), self._from(), self._where(),
-                                    self._group())
+        # the hub builds a few hundred shapes of query, each many times: building the text
+        # (sorting columns, joining lists) cost more than the rest of a small call's Python
+        shape = self._shape()
+        sql = _BASE_SQL_CACHE.get(shape)
+        if sql is None:
+            sql = 'SELECT %s%s%s%s' % (self._select_list(), self._from(), self._where(),
+                                       self._group())
+            if len(_BASE_SQL_CACHE) < _BASE_SQL_CACHE_MAX:
+                _BASE_SQL_CACHE[shape] = sql
+        return sql
 
     def __str__(self):
         if self.opts.get('countOnly'):
@@ -681,10 +711,10 @@ class QueryProcessor(object):
         cursor.close()
         if self.opts.get('asList'):
             if self.transform is not None:
-                fields = [alias for _, alias in self._sorted_columns()]
+                fields = self._fields()
                 return [list(self._convert(row, fields).values()) for row in rows]
             return [list(row) for row in rows]
-        fields = [alias for _, alias in self._sorted_columns()]
+        fields = self._fields()
         return [self._convert(row, fields) for row in rows]
 
     def iterate(self, chunksize=1000):
@@ -693,7 +723,7 @@ class QueryProcessor(object):
             for row in self.execute():
                 yield row
             return
-        fields = [alias for _, alias in self._sorted_columns()]
+        fields = self._fields()
         name = 'qp_cursor_%d_%d' % (id(self), int(time.time() * 1000) % 100000)
         # a server-side cursor lives in a transaction; psycopg2 does not know we opened
         # one on an autocommit connection and wants WITH HOLD there (closed before commit)
