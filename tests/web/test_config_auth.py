@@ -228,6 +228,8 @@ def test_pages_make_few_hub_calls(web, tmp_path, monkeypatch):
         web.admin.makeTask('createrepo', [1, 'x86_64', None], parent=parent)
     for i in range(3):
         web.admin.addHost('count%d.example.com' % i, ['x86_64'])
+    # the first page of a process also asks for mavenEnabled/winEnabled (kept 60 s)
+    calls('index')
     few = calls('tasks?state=all')
     hosts = calls('hosts')
     for _ in range(5):

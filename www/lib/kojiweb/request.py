@@ -8,7 +8,7 @@ import urllib.parse
 
 import koji
 
-from . import auth, templating, util
+from . import auth, hubcodec, templating, util
 
 
 # mavenEnabled / winEnabled per hub URL: (monotonic time fetched, (maven, win))
@@ -56,7 +56,7 @@ class Request(object):
         return opts
 
     def _anon_session(self):
-        return koji.ClientSession(self.opts['KojiHubURL'], opts=self._session_opts())
+        return hubcodec.HubSession(self.opts['KojiHubURL'], opts=self._session_opts())
 
     def _identify(self):
         username = auth.read_cookie(self.environ, self.opts)
