@@ -9,6 +9,7 @@ import xmlrpc.client
 
 import koji
 
+from ..core import prefetch
 from ..core.db import QueryProcessor
 from ..core.lookup import lookup_name
 from ..users.users import get_user
@@ -128,19 +129,70 @@ def find_build_id(X, strict=False):
     return build_id
 
 
+_GET_BUILD_FIELDS = _BUILD_FIELDS + (
+    ('build.id', 'id'),
+    ('build.cg_id', 'cg_id'),
+    ('content_generator.name', 'cg_name'),
+)
+_GET_BUILD_JOINS = _BUILD_JOINS + [
+    'LEFT JOIN content_generator ON build.cg_id = content_generator.id']
+
+
+def _get_build_query(clauses, values, prepare=False):
+    return QueryProcessor(columns=[f[0] for f in _GET_BUILD_FIELDS],
+                          aliases=[f[1] for f in _GET_BUILD_FIELDS], tables=_BUILD_TABLES,
+                          joins=_GET_BUILD_JOINS, clauses=clauses, values=values,
+                          transform=_decode_extra, prepare=prepare)
+
+
+def _prefetch_key(buildInfo):
+    """The key a getBuild argument is prefetched under, or None (dicts, bad NVRs)."""
+    if _is_int(buildInfo):
+        return buildInfo
+    if isinstance(buildInfo, str) and '\x00' not in buildInfo:
+        # (a NUL would fail the whole batch query: that entry asks alone, and fails)
+        try:
+            data = koji.parse_NVR(buildInfo)
+        except koji.GenericError:
+            return None
+        return (data['name'], data['version'], data['release'])
+    return None
+
+
+@prefetch.register('getBuild')
+def prefetch_builds(entries):
+    """The records a multicall of getBuild entries names, in two queries at most."""
+    ids, nvrs = set(), set()
+    for params in entries:
+        key = _prefetch_key(params[0]) if params else None
+        if isinstance(key, tuple):
+            nvrs.add(key)
+        elif key is not None:
+            ids.add(key)
+    found = {}
+    if ids:
+        for row in _get_build_query(['build.id = ANY(%(ids)s)'],
+                                    {'ids': sorted(ids)}).execute():
+            found[row['id']] = row
+    if nvrs:
+        names, versions, releases = zip(*sorted(nvrs))
+        clause = ('(package.name, build.version, build.release) IN (SELECT * FROM '
+                  'unnest(%(names)s::text[], %(versions)s::text[], %(releases)s::text[]))')
+        rows = _get_build_query([clause], {'names': list(names), 'versions': list(versions),
+                                           'releases': list(releases)}).execute()
+        for row in rows:
+            found[(row['package_name'], row['version'], row['release'])] = row
+    return found
+
+
 def get_build(buildInfo, strict=False):
     """The full build record (getBuild), or None when it does not exist and not strict."""
+    if prefetch.active('getBuild'):
+        build = prefetch.lookup('getBuild', _prefetch_key(buildInfo))
+        if build is not None:
+            return dict(build)
     clause, values = _build_clause(buildInfo)
-    fields = _BUILD_FIELDS + (
-        ('build.id', 'id'),
-        ('build.cg_id', 'cg_id'),
-        ('content_generator.name', 'cg_name'),
-    )
-    joins = _BUILD_JOINS + ['LEFT JOIN content_generator ON build.cg_id = content_generator.id']
-    query = QueryProcessor(columns=[f[0] for f in fields], aliases=[f[1] for f in fields],
-                           tables=_BUILD_TABLES, joins=joins, clauses=[clause],
-                           values=values, transform=_decode_extra, prepare=True)
-    build = query.executeOne()
+    build = _get_build_query([clause], values, prepare=True).executeOne()
     if build is None and strict:
         raise koji.GenericError('No such build: %r' % (buildInfo,))
     return build

@@ -26,6 +26,7 @@ from . import config as hubconfig
 from . import db
 from .encode import FastEncoder
 from . import plugins as hubplugins
+from . import prefetch
 from .registry import HandlerRegistry
 
 logger = logging.getLogger('koji.hub')
@@ -438,6 +439,7 @@ def multicall(calls):
     outer_method = getattr(context, 'method', None)
     spname = 'multiCall_loop_%d' % depth
     results = []
+    prefetching = prefetch.start(calls)
     try:
         for call in calls:
             savepoint = db.Savepoint(spname)
@@ -469,6 +471,8 @@ def multicall(calls):
                 _drop_event()
     finally:
         context.multicall_depth = depth - 1
+        if prefetching:
+            prefetch.stop()
     return results
 
 
