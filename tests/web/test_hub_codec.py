@@ -131,3 +131,31 @@ def test_the_web_session_decodes_with_it(monkeypatch):
     session = hubcodec.HubSession('http://127.0.0.1:1/kojihub')
     assert session._read_xmlrpc_response(Response()) == [{'id': 1}]
     assert calls == []
+
+
+CALLS = [(), (1, 'x86_64', None, None), ('dist-foo', {'scratch': True, 'opts': [1, 2.5]}),
+         ('git://example.com/x.git#abc', 'target', {'repo_id': 7})]
+
+
+@pytest.mark.parametrize('params', CALLS, ids=repr)
+def test_task_requests_decode_alike(params, monkeypatch):
+    text = xmlrpcplus.dumps(params, 'someMethod')
+    expect = xmlrpcplus.loads(text)[0]
+    # the plain dialect never reaches the standard decoder
+    monkeypatch.setattr(hubcodec.xmlrpcplus, 'loads', None)
+    got = hubcodec.call_params(text)
+    assert xmlrpcplus.dumps(got) == xmlrpcplus.dumps(expect) and got == expect
+
+
+@pytest.mark.parametrize('text', [
+    "<methodCall><methodName>x</methodName><params><param><value><int>1</int></value>"
+    "</param></params></methodCall>",
+    "<?xml version='1.0'?>\n<methodCall><methodName>x</methodName><params><param><value>"
+    "<i1>1</i1></value></param></params></methodCall>",
+    "<?xml version='1.0'?>\n<methodCall><methodName>x</methodName><params><param><value>"
+    "<int>one</int></value></param></params></methodCall>",
+    "<?xml version='1.0'?>\n<methodCall><methodName>x</methodName>",
+])
+def test_unusual_task_requests_go_to_the_standard_decoder(text):
+    assert outcome(hubcodec.call_params, text) == \
+        outcome(lambda t: xmlrpcplus.loads(t)[0], text)

@@ -3,9 +3,8 @@ import os
 import time
 
 import koji
-from koji import xmlrpcplus
 
-from kojiweb import paging, svg, util
+from kojiweb import hubcodec, paging, svg, util
 
 from . import page, taskparams
 
@@ -126,7 +125,7 @@ def _request(raw):
     if not isinstance(raw, str):
         return raw
     try:
-        return list(xmlrpcplus.loads(raw)[0])
+        return list(hubcodec.call_params(raw))
     except Exception:
         return []
 

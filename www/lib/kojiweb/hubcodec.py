@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ElementTree
 from xmlrpc.client import Binary, DateTime, Fault
 
 import koji
+from koji import xmlrpcplus
 from koji.xmlrpcplus import getparser
 
 # what the hub starts every answer with (no encoding: the standard decoder then leaves
@@ -102,12 +103,7 @@ def _value(elem):
 
 def fast_loads(body):
     """The params tuple of a methodResponse (bytes), or Fault; Unusual when not plain."""
-    if not body.startswith(DECLARATION) or b'<!' in body or b'<?' in body[2:]:
-        raise Unusual('prolog')
-    try:
-        root = ElementTree.fromstring(body)
-    except ElementTree.ParseError:
-        raise Unusual('not well-formed')
+    root = _plain_tree(body)
     if root.tag != 'methodResponse' or len(root) != 1:
         raise Unusual(root.tag)
     top = root[0]
@@ -118,14 +114,49 @@ def fast_loads(body):
         if not isinstance(fault, dict):
             raise Unusual('fault')
         raise Fault(**fault)
-    if top.tag != 'params':
-        raise Unusual(top.tag)
+    return _params(top)
+
+
+def _plain_tree(body):
+    if not body.startswith(DECLARATION) or b'<!' in body or b'<?' in body[2:]:
+        raise Unusual('prolog')
+    try:
+        return ElementTree.fromstring(body)
+    except ElementTree.ParseError:
+        raise Unusual('not well-formed')
+
+
+def _params(elem):
+    if elem.tag != 'params':
+        raise Unusual(elem.tag)
     params = []
-    for param in top:
+    for param in elem:
         if param.tag != 'param' or len(param) != 1:
             raise Unusual('param')
         params.append(_value(param[0]))
     return tuple(params)
+
+
+def fast_call_params(body):
+    """The params tuple of a methodCall (bytes) in the plain dialect; Unusual if not."""
+    root = _plain_tree(body)
+    if root.tag != 'methodCall' or len(root) not in (1, 2):
+        raise Unusual(root.tag)
+    if root[0].tag != 'methodName' or len(root[0]):
+        raise Unusual('methodName')
+    if len(root) == 1:
+        return ()
+    return _params(root[1])
+
+
+def call_params(text):
+    """The params of a stored methodCall (a task's request), as xmlrpcplus.loads gives
+    them; anything but the plain dialect goes to it."""
+    body = text.encode('utf-8')
+    try:
+        return fast_call_params(body)
+    except (Unusual, ValueError, TypeError):
+        return xmlrpcplus.loads(body)[0]
 
 
 def standard_loads(body):
