@@ -414,3 +414,38 @@ def test_prepared_statements_follow_a_new_connection(cnx, test_db):
     context.cnx = db.connect()
     assert [_rows(sql, {'low': 0}) for _ in range(3)] == [[(0,)]] * 3
     assert context.cnx.cnx.get_backend_pid() != pid
+
+
+def _names():
+    return [r['name'] for r in db._multiRow('SELECT name FROM users ORDER BY id', {},
+                                            ['name'])]
+
+
+@pytest.mark.parametrize('bad', [object(), 'nul\x00byte'], ids=['unadaptable', 'nul'])
+def test_statement_refused_before_sending_leaves_the_transaction_owed(cnx, bad):
+    """A value psycopg2 refuses client-side: the BEGIN glued to the statement never left,
+    so the next write must still open the transaction (else it would autocommit)."""
+    with pytest.raises(Exception):
+        db._dml('INSERT INTO users (name, status, usertype) VALUES (%(n)s, 0, 0)',
+                {'n': bad}, log_errors=False)
+    _add_user('after-refusal')
+    cnx.rollback()
+    assert 'after-refusal' not in _names()
+
+
+@pytest.mark.parametrize('bad', [object(), 'nul\x00byte'], ids=['unadaptable', 'nul'])
+def test_savepoint_owed_when_its_statement_was_refused_before_sending(cnx, bad):
+    """The SAVEPOINT glued to a statement psycopg2 refused never reached the server:
+    rolling back to it must not ask the server for a savepoint it does not have."""
+    _add_user('before-sp')
+    savepoint = db.Savepoint('sp_refused')
+    with pytest.raises(Exception):
+        db._dml('INSERT INTO users (name, status, usertype) VALUES (%(n)s, 0, 0)',
+                {'n': bad}, log_errors=False)
+    _add_user('inside-sp')
+    savepoint.rollback()
+    savepoint.release()
+    _add_user('after-sp')
+    assert _names() == ['before-sp', 'after-sp']
+    cnx.commit()
+    assert _names() == ['before-sp', 'after-sp']

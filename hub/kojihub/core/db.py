@@ -129,6 +129,11 @@ def is_plain_read(operation):
     return known
 
 
+def _reached_server(exc):
+    """Whether a failed statement got to the server (its errors carry an SQLSTATE)."""
+    return isinstance(exc, psycopg2.Error) and exc.pgcode is not None
+
+
 class CursorWrapper(object):
     """Cursor that logs statements with their timing and opens transactions lazily."""
 
@@ -177,8 +182,19 @@ class CursorWrapper(object):
         read = is_plain_read(operation)
         # a read may be prepared only outside a transaction: a failed PREPARE aborts one
         may_prepare = read and not owner.in_tx
+        owed = owner.owed()
         prefix = owner.take_prefix(read_only=read)
         read = read and prepare
+        try:
+            self._run_checked(owner, prefix, operation, parameters, read, may_prepare)
+        except Exception as exc:
+            if not _reached_server(exc):
+                # psycopg2 refused the statement (a value it cannot send) before anything
+                # left: the BEGIN / SAVEPOINT glued to it are still owed
+                owner.restore_owed(owed)
+            raise
+
+    def _run_checked(self, owner, prefix, operation, parameters, read, may_prepare):
         if not owner.checked:
             try:
                 self._send(owner, prefix, operation, parameters, read, may_prepare)
@@ -245,6 +261,16 @@ class DBWrapper(object):
 
     def cursor(self, *args, **kwargs):
         return CursorWrapper(self.cnx.cursor(*args, **kwargs), self, (args, kwargs))
+
+    def owed(self):
+        """What take_prefix would hand out, to put back if it never reaches the server."""
+        return (self.in_tx, self.tx_serial, list(self._pending), list(self._releases))
+
+    def restore_owed(self, owed):
+        self.in_tx, self.tx_serial, pending, releases = owed
+        for savepoint in pending:
+            savepoint.emitted = False
+        self._pending, self._releases = pending, releases
 
     def take_prefix(self, read_only):
         """SQL to send ahead of the next statement (BEGIN, RELEASE / SAVEPOINT)."""
