@@ -865,8 +865,14 @@ class InsertProcessor(object):
         return value
 
     def dup_check(self):
-        """True if a row with exactly this data (ignoring create stamps) already exists."""
+        """True if a row with exactly this data (ignoring create stamps) already exists.
+
+        In a versioned table (the insert carries create_event) only an active row counts,
+        as upstream's check does: a revoked row is history, not a duplicate.
+        """
         data = {k: v for k, v in self.data.items() if k not in ('create_event', 'creator_id')}
+        if 'create_event' in self.data:
+            data.setdefault('active', True)
         clauses = []
         values = {}
         for i, (key, value) in enumerate(sorted(data.items())):
