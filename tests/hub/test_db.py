@@ -394,6 +394,35 @@ def test_repeated_reads_get_prepared(cnx):
     cnx.commit()
 
 
+def test_reads_marked_for_id_lists_get_prepared(cnx):
+    ids = [_add_user(name) for name in ('ia1', 'ia2', 'ia3')]
+    cnx.commit()
+    sql = 'SELECT name FROM users WHERE id = ANY(%(ids)s) ORDER BY id'
+
+    def read(values):
+        cursor = context.cnx.cursor()
+        cursor.execute(sql, values, prepare=db.PREPARE_INT_ARRAYS)
+        rows = cursor.fetchall()
+        cursor.close()
+        return rows
+    assert [read({'ids': ids[:2]}) for _ in range(3)] == [[('ia1',), ('ia2',)]] * 3
+    assert [s for s in _prepared(cnx) if 'id = ANY($1)' in s]
+    # any length, an empty list included, through the one prepared statement
+    assert read({'ids': ids}) == [('ia1',), ('ia2',), ('ia3',)]
+    assert read({'ids': []}) == []
+    assert len([s for s in _prepared(cnx) if 'id = ANY($1)' in s]) == 1
+    # lists of anything but integers are not let through
+    other = 'SELECT count(*) FROM users WHERE name = ANY(%(names)s)'
+    for _ in range(3):
+        cursor = context.cnx.cursor()
+        cursor.execute(other, {'names': ['ia1']}, prepare=db.PREPARE_INT_ARRAYS)
+        assert cursor.fetchall() == [(1,)]
+        cursor.close()
+    assert not [s for s in _prepared(cnx) if 'name = ANY' in s]
+    db.DeleteProcessor('users').execute()
+    cnx.commit()
+
+
 def test_unpreparable_reads_run_as_before(cnx):
     # PostgreSQL cannot infer this parameter's type: the read runs unprepared
     sql = 'SELECT %(v)s IS NULL'

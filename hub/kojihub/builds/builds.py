@@ -10,7 +10,7 @@ import xmlrpc.client
 import koji
 
 from ..core import prefetch
-from ..core.db import QueryProcessor
+from ..core.db import PREPARE_INT_ARRAYS, QueryProcessor
 from ..core.lookup import lookup_name
 from ..users.users import get_user
 
@@ -171,8 +171,8 @@ def prefetch_builds(entries):
             ids.add(key)
     found = {}
     if ids:
-        for row in _get_build_query(['build.id = ANY(%(ids)s)'],
-                                    {'ids': sorted(ids)}).execute():
+        for row in _get_build_query(['build.id = ANY(%(ids)s)'], {'ids': sorted(ids)},
+                                    prepare=PREPARE_INT_ARRAYS).execute():
             found[row['id']] = row
     if nvrs:
         names, versions, releases = zip(*sorted(nvrs))

@@ -225,7 +225,8 @@ class CursorWrapper(object):
             self._run(prefix + operation, parameters)
             return
         cache = prepared.cache_for(_local, owner.cnx)
-        sql, values, fresh = cache.plan(operation, parameters, may_prepare)
+        sql, values, fresh = cache.plan(operation, parameters, may_prepare,
+                                        int_arrays=read == PREPARE_INT_ARRAYS)
         if not fresh:
             self._run(prefix + sql, values)
             return
@@ -564,6 +565,8 @@ def check_query_opts(opts):
             raise koji.ParameterError('queryOpts %s must be a string' % key)
 
 
+# QueryProcessor(prepare=PREPARE_INT_ARRAYS): prepared even with lists of ids as values
+PREPARE_INT_ARRAYS = 'int_arrays'
 _BASE_SQL_CACHE = {}
 _FIELDS_CACHE = {}
 _BASE_SQL_CACHE_MAX = 4096

@@ -8,9 +8,10 @@ then on only ``EXECUTE name(values)``; after a few runs PostgreSQL keeps a gener
 and stops planning it.
 
 Only plain reads with scalar values are prepared (arrays would get one generic plan for
-every size), only outside a transaction (a failed PREPARE would abort it), and a read that
-cannot be prepared (a parameter whose type PostgreSQL cannot infer, say) is remembered and
-runs as before.  Values still go through psycopg2's quoting, as literals of EXECUTE.
+every size; a read may ask for lists of ids to be let through, see db.PREPARE_INT_ARRAYS),
+only outside a transaction (a failed PREPARE would abort it), and a read that cannot be
+prepared (a parameter whose type PostgreSQL cannot infer, say) is remembered and runs as
+before.  Values still go through psycopg2's quoting, as literals of EXECUTE.
 """
 import datetime
 import re
@@ -34,17 +35,21 @@ class StatementCache(object):
         self.seen = set()
         self.counter = 0
 
-    def plan(self, operation, parameters, may_prepare):
+    def plan(self, operation, parameters, may_prepare, int_arrays=False):
         """(sql, parameters, fresh): what to send for a plain read.
 
         fresh is True when the statement is prepared by this very send (so a failure may
-        be the PREPARE's, see forget)."""
+        be the PREPARE's, see forget).  int_arrays lets lists of integers through, for
+        reads whose plan is the same for any length (`id = ANY(...)` on a key)."""
         if parameters is not None and not isinstance(parameters, dict):
             return operation, parameters, False
         values = parameters or {}
         for value in values.values():
-            if not isinstance(value, _SCALARS):
-                return operation, parameters, False
+            if isinstance(value, _SCALARS):
+                continue
+            if int_arrays and _is_int_list(value):
+                continue
+            return operation, parameters, False
         entry = self.names.get(operation, False)
         if entry is None:
             return operation, parameters, False
@@ -72,6 +77,11 @@ class StatementCache(object):
     def forget(self, operation):
         """The PREPARE failed: run this read unprepared from now on."""
         self.names[operation] = None
+
+
+def _is_int_list(value):
+    return isinstance(value, list) and all(
+        isinstance(item, int) and not isinstance(item, bool) for item in value)
 
 
 def _execute(name, order):
