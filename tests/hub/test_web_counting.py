@@ -17,6 +17,12 @@ from kojihub.core import db
 from kojihub.tags import inheritance, packages, tagged, tags
 from kojihub.tags.tagging import _tag_build
 
+from tests.hub import test_tagged
+
+# the same tag tree helpers as the listTagged tests
+admin = test_tagged.admin
+link = test_tagged.link
+
 # names whose order differs between code points and a natural-language collation
 NAMES = ('foo', 'Foo-devel', 'bar', 'bar_x', 'bar-x', 'baz', 'qux', 'zed', 'Zed2', 'a.b',
          'a1', 'B')
@@ -30,18 +36,6 @@ PACKAGE_KEYS = ('blocked', 'extra_arches', 'owner_id', 'owner_name', 'package_id
                 'package_name', 'tag_id', 'tag_name', 'nosuch')
 SLICES = [(offset, limit) for offset in (None, 0, 1, 3, 1000)
           for limit in (None, 0, 1, 2, 1000)]
-
-
-def link(parent_id, priority=0, pkg_filter=''):
-    return {'parent_id': parent_id, 'priority': priority, 'maxdepth': None,
-            'intransitive': False, 'noconfig': False, 'pkg_filter': pkg_filter}
-
-
-@pytest.fixture
-def admin(make_user, login_as):
-    make_user('root', perms=['admin'])
-    make_user('bob')
-    return login_as('root')
 
 
 @pytest.fixture
