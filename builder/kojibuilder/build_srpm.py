@@ -11,9 +11,9 @@ import re
 import shutil
 
 import koji
-from koji.scm import SCM
 
 from .build_arch import BaseBuildTask
+from .scm_checkout import allowed_scm, checkout_scm
 
 SPEC_TAGS = ('Packager', 'Distribution', 'Vendor')
 
@@ -133,19 +133,9 @@ class BuildSRPMFromSCMTask(SRPMTaskMixin, BaseBuildTask):
     def patch_scm_source(self, sourcedir, logfile, opts):
         """A hook for subclasses that patch the checkout."""
 
-    def _assert_allowed(self, scm, opts):
-        info = self.taskinfo
-        channel = self.session.getChannel(info['channel_id'], strict=True)['name']
-        scm.assert_allowed(allowed=self.options.allowed_scms, session=self.session,
-                           by_config=self.options.allowed_scms_use_config,
-                           by_policy=self.options.allowed_scms_use_policy,
-                           policy_data={'user_id': info['owner'], 'channel': channel,
-                                        'scratch': opts.get('scratch')})
-
     def handler(self, url, build_tag, opts=None):
         opts = opts or {}
-        scm = SCM(url, allow_password=self.options.allow_password_in_scm_url)
-        self._assert_allowed(scm, opts)
+        scm = allowed_scm(self, url, opts.get('scratch'))
         rootopts = {'install_group': 'srpm-build', 'setup_dns': True}
         creds = self.options.scm_credentials_dir
         if creds is not None and os.path.isdir(creds):
@@ -156,12 +146,8 @@ class BuildSRPMFromSCMTask(SRPMTaskMixin, BaseBuildTask):
         scmdir = os.path.join(broot.tmpdir(), 'scmroot')
         koji.ensuredir(scmdir)
         logfile = os.path.join(self.workdir, 'checkout.log')
-        uploadpath = self.getUploadDir()
-        self.run_callbacks('preSCMCheckout', scminfo=scm.get_info(), build_tag=tag,
-                           scratch=opts.get('scratch'), buildroot=broot)
-        sourcedir = scm.checkout(scmdir, self.session, uploadpath, logfile)
-        self.run_callbacks('postSCMCheckout', scminfo=scm.get_info(), build_tag=tag,
-                           scratch=opts.get('scratch'), srcdir=sourcedir, buildroot=broot)
+        sourcedir = checkout_scm(self, scm, scmdir, logfile, tag, opts.get('scratch'),
+                                 buildroot=broot)
         # before the chown: newer git refuses to read a repo owned by someone else
         source = scm.get_source()
         if broot.backend == 'mock':

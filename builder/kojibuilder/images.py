@@ -9,12 +9,12 @@ import fnmatch
 import os
 
 import koji
-from koji.scm import SCM
 from koji.tasks import BaseTaskHandler, MultiPlatformTask, RefuseTask, ServerExit
 from koji.util import parseStatus
 
 from .buildroot import make_buildroot
 from .iso_manifest import write_manifest
+from .scm_checkout import allowed_scm, checkout_scm
 
 try:
     from pykickstart import parser as ksparser
@@ -273,15 +273,10 @@ class ImageTask(BaseTaskHandler):
         scmdir = broot.tmpdir()
         koji.ensuredir(scmdir)
         if self.opts.get('ksurl'):
-            scm = SCM(self.opts['ksurl'], allow_password=self.options.allow_password_in_scm_url)
-            self._assert_scm(scm)
-            logfile = os.path.join(self.workdir, 'checkout.log')
             scratch = self.opts.get('scratch')
-            self.run_callbacks('preSCMCheckout', scminfo=scm.get_info(), build_tag=build_tag,
-                               scratch=scratch, buildroot=broot)
-            srcdir = scm.checkout(scmdir, self.session, self.getUploadDir(), logfile)
-            self.run_callbacks('postSCMCheckout', scminfo=scm.get_info(), build_tag=build_tag,
-                               scratch=scratch, srcdir=srcdir, buildroot=broot)
+            scm = allowed_scm(self, self.opts['ksurl'], scratch)
+            srcdir = checkout_scm(self, scm, scmdir, os.path.join(self.workdir, 'checkout.log'),
+                                  build_tag, scratch, buildroot=broot)
             kspath = os.path.join(srcdir, ksfile)
         else:
             kspath = self.localPath('work/%s' % ksfile)
@@ -289,15 +284,6 @@ class ImageTask(BaseTaskHandler):
             raise koji.BuildError('Kickstart %s does not exist.' % kspath)
         self.uploadFile(kspath)
         return kspath
-
-    def _assert_scm(self, scm):
-        info = self.taskinfo
-        channel = self.session.getChannel(info['channel_id'], strict=True)['name']
-        scm.assert_allowed(allowed=self.options.allowed_scms, session=self.session,
-                           by_config=self.options.allowed_scms_use_config,
-                           by_policy=self.options.allowed_scms_use_policy,
-                           policy_data={'user_id': info['owner'], 'channel': channel,
-                                        'scratch': self.opts.get('scratch')})
 
     def readKickstart(self, kspath, opts):
         if opts.get('ksversion'):
@@ -497,8 +483,7 @@ class LiveMediaTask(ImageTask):
     bind_opts = {}
 
     def fetch_lorax_templates_from_scm(self, broot):
-        scm = SCM(self.opts['lorax_url'], allow_password=self.options.allow_password_in_scm_url)
-        self._assert_scm(scm)
+        scm = allowed_scm(self, self.opts['lorax_url'], self.opts.get('scratch'))
         logfile = os.path.join(self.workdir, 'lorax-templates-checkout.log')
         checkout = scm.checkout(broot.tmpdir(), self.session, self.getUploadDir(), logfile)
         return os.path.join(broot.path_within(checkout), self.opts['lorax_dir'])

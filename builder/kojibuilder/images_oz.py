@@ -18,13 +18,13 @@ import shutil
 
 import koji
 from koji.logstream import log_output
-from koji.scm import SCM
 from koji.tasks import BaseTaskHandler, RefuseTask
 from koji.util import parseStatus
 
 from . import images_oz_conf as conf
 from .buildroot_rpms import mark_external
 from .images import BuildImageTask
+from .scm_checkout import allowed_scm, checkout_scm
 
 try:
     from pykickstart import parser as ksparser
@@ -134,22 +134,10 @@ class OzImageTask(BaseTaskHandler):
 
     def _scm_checkout(self, url, build_tag, logname):
         """Check out an SCM URL the builder's policy allows; returns the checkout dir."""
-        scm = SCM(url, allow_password=self.options.allow_password_in_scm_url)
-        info = self.taskinfo
-        channel = self.session.getChannel(info['channel_id'], strict=True)['name']
-        scm.assert_allowed(allowed=self.options.allowed_scms, session=self.session,
-                           by_config=self.options.allowed_scms_use_config,
-                           by_policy=self.options.allowed_scms_use_policy,
-                           policy_data={'user_id': info['owner'], 'channel': channel,
-                                        'scratch': self.opts.get('scratch')})
         scratch = self.opts.get('scratch')
-        self.run_callbacks('preSCMCheckout', scminfo=scm.get_info(), build_tag=build_tag,
-                           scratch=scratch)
-        srcdir = scm.checkout(self.workdir, self.session, self.getUploadDir(),
-                              os.path.join(self.workdir, logname))
-        self.run_callbacks('postSCMCheckout', scminfo=scm.get_info(), build_tag=build_tag,
-                           scratch=scratch, srcdir=srcdir)
-        return srcdir
+        scm = allowed_scm(self, url, scratch)
+        return checkout_scm(self, scm, self.workdir, os.path.join(self.workdir, logname),
+                            build_tag, scratch)
 
     def fetchHubOrSCM(self, filepath, fileurl, build_tag, logname='checkout.log'):
         """A file from the SCM checkout of fileurl (by its base name), or else from the

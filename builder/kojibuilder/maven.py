@@ -9,13 +9,13 @@ import zipfile
 
 import koji
 from koji.logstream import log_output
-from koji.scm import SCM
 from koji.tasks import MultiPlatformTask, ServerExit
 from koji.util import dslice, dslice_ex
 
 from .build_arch import BaseBuildTask
 from .build_srpm import _chown_for_mockuser
 from .maven_broot import maven_build, write_settings
+from .scm_checkout import allowed_scm, checkout_scm
 
 BUILD_OPT_KEYS = ['goals', 'profiles', 'properties', 'envs', 'patches', 'packages',
                   'jvm_options', 'maven_options', 'deps', 'scratch']
@@ -139,24 +139,11 @@ class BuildMavenTask(BaseBuildTask):
         return self.checkHostArch(self.params[1], hostdata)
 
     def _scm(self, url):
-        scm = SCM(url, allow_password=self.options.allow_password_in_scm_url)
-        info = self.taskinfo
-        channel = self.session.getChannel(info['channel_id'], strict=True)['name']
-        scm.assert_allowed(allowed=self.options.allowed_scms, session=self.session,
-                           by_config=self.options.allowed_scms_use_config,
-                           by_policy=self.options.allowed_scms_use_policy,
-                           policy_data={'user_id': info['owner'], 'channel': channel,
-                                        'scratch': self.opts.get('scratch')})
-        return scm
+        return allowed_scm(self, url, self.opts.get('scratch'))
 
     def _checkout(self, scm, destdir, logfile, build_tag, broot):
-        scratch = self.opts.get('scratch')
-        self.run_callbacks('preSCMCheckout', scminfo=scm.get_info(), build_tag=build_tag,
-                           scratch=scratch, buildroot=broot)
-        srcdir = scm.checkout(destdir, self.session, self.getUploadDir(), logfile)
-        self.run_callbacks('postSCMCheckout', scminfo=scm.get_info(), build_tag=build_tag,
-                           scratch=scratch, srcdir=srcdir, buildroot=broot)
-        return srcdir
+        return checkout_scm(self, scm, destdir, logfile, build_tag, self.opts.get('scratch'),
+                            buildroot=broot)
 
     def _apply_patches(self, sourcedir, patchdir, logfile):
         patches = sorted(p for p in os.listdir(patchdir)

@@ -11,11 +11,11 @@ import os
 import shutil
 
 import koji
-from koji.scm import SCM
 from koji.tasks import ServerExit
 
 from .build_arch import BaseBuildTask
 from .build_srpm import _chown_for_mockuser, spec_sanity_checks
+from .scm_checkout import allowed_scm, checkout_scm
 
 
 def _copy_fields(src, dest, *fields):
@@ -119,17 +119,6 @@ class WrapperRPMTask(BaseBuildTask):
                 _copy_fields(result, values, 'epoch', 'name', 'version', 'release')
         return values, relpaths
 
-    def _scm(self, spec_url, opts):
-        scm = SCM(spec_url, allow_password=self.options.allow_password_in_scm_url)
-        info = self.taskinfo
-        channel = self.session.getChannel(info['channel_id'], strict=True)['name']
-        scm.assert_allowed(allowed=self.options.allowed_scms, session=self.session,
-                           by_config=self.options.allowed_scms_use_config,
-                           by_policy=self.options.allowed_scms_use_policy,
-                           policy_data={'user_id': info['owner'], 'channel': channel,
-                                        'scratch': opts.get('scratch')})
-        return scm
-
     def _render(self, spec_template, values, relpaths):
         """Copy the artifacts next to the template, render it; returns the spec path."""
         from Cheetah.Template import Template
@@ -163,7 +152,7 @@ class WrapperRPMTask(BaseBuildTask):
             infos = (None, None, None)
         self.pathinfo = koji.PathInfo(topdir='')
         values, relpaths = self._values(build, task, infos)
-        scm = self._scm(spec_url, opts)
+        scm = allowed_scm(self, spec_url, opts.get('scratch'))
         if opts.get('create_build') and opts.get('custom_user_metadata'):
             try:
                 json.dumps(opts['custom_user_metadata'])
@@ -181,14 +170,10 @@ class WrapperRPMTask(BaseBuildTask):
         broot = self.buildroot(build_tag['id'], br_arch, install_group='wrapper-rpm-build',
                                repo_id=repo_info['id'])
         broot.init()
-        logfile = os.path.join(self.workdir, 'checkout.log')
         scmdir = broot.tmpdir() + '/scmroot'
         koji.ensuredir(scmdir)
-        self.run_callbacks('preSCMCheckout', scminfo=scm.get_info(), build_tag=build_tag,
-                           scratch=opts.get('scratch'), buildroot=broot)
-        specdir = scm.checkout(scmdir, self.session, self.getUploadDir(), logfile)
-        self.run_callbacks('postSCMCheckout', scminfo=scm.get_info(), build_tag=build_tag,
-                           scratch=opts.get('scratch'), srcdir=specdir, buildroot=broot)
+        specdir = checkout_scm(self, scm, scmdir, os.path.join(self.workdir, 'checkout.log'),
+                               build_tag, opts.get('scratch'), buildroot=broot)
         # before the chown: newer git refuses to read a repo owned by someone else
         source = scm.get_source()
         template = find_template(specdir)

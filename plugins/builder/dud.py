@@ -11,7 +11,8 @@ runs them; the command lines are plain functions so that unit tests pin them dow
 import os
 
 import koji
-from __main__ import BaseBuildTask, BuildImageTask, BuildRoot, SCM, rpm_components
+from __main__ import (BaseBuildTask, BuildImageTask, BuildRoot, allowed_scm, checkout_scm,
+                      rpm_components)
 
 __all__ = ('DudBuildTask', 'DudCreateImageTask')
 
@@ -124,21 +125,10 @@ class DudCreateImageTask(BaseBuildTask):
 
     def _checkout(self, broot, url, arch, build_tag):
         scratch = self.opts.get('scratch')
-        scm = SCM(url, allow_password=getattr(self.options, 'allow_password_in_scm_url',
-                                              False))
-        channel = self.session.getChannel(self.taskinfo['channel_id'], strict=True)['name']
-        scm.assert_allowed(allowed=self.options.allowed_scms, session=self.session,
-                           by_config=self.options.allowed_scms_use_config,
-                           by_policy=self.options.allowed_scms_use_policy,
-                           policy_data={'user_id': self.taskinfo['owner'], 'channel': channel,
-                                        'scratch': scratch})
-        self.run_callbacks('preSCMCheckout', scminfo=scm.get_info(), build_tag=build_tag,
-                           scratch=scratch)
-        srcdir = scm.checkout(broot.tmpdir(), self.session, self.getUploadDir(),
-                              os.path.join(self.workdir, 'checkout-%s.log' % arch))
-        self.run_callbacks('postSCMCheckout', scminfo=scm.get_info(), build_tag=build_tag,
-                           scratch=scratch, srcdir=srcdir)
-        return srcdir
+        scm = allowed_scm(self, url, scratch)
+        return checkout_scm(self, scm, broot.tmpdir(),
+                            os.path.join(self.workdir, 'checkout-%s.log' % arch),
+                            build_tag, scratch)
 
     def handler(self, dud_name, dud_version, dud_release, arch, target_info, build_tag,
                 repo_info, pkg_list, opts=None):

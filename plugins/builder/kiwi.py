@@ -14,7 +14,8 @@ import xml.dom.minidom
 
 import koji
 import koji.util
-from __main__ import BaseBuildTask, BuildImageTask, BuildRoot, SCM, rpm_components
+from __main__ import (BaseBuildTask, BuildImageTask, BuildRoot, allowed_scm, checkout_scm,
+                      rpm_components)
 
 __all__ = ('KiwiBuildTask', 'KiwiCreateImageTask')
 
@@ -189,21 +190,10 @@ def cached_rpm_headers(path):
 
 def checkout(task, url, destdir, logname, build_tag, scratch):
     """The description's checkout (allowed_scms / policy checked, callbacks run)."""
-    scm = SCM(url, allow_password=getattr(task.options, 'allow_password_in_scm_url', False))
-    channel = task.session.getChannel(task.taskinfo['channel_id'], strict=True)['name']
-    scm.assert_allowed(allowed=task.options.allowed_scms, session=task.session,
-                       by_config=task.options.allowed_scms_use_config,
-                       by_policy=task.options.allowed_scms_use_policy,
-                       policy_data={'user_id': task.taskinfo['owner'], 'channel': channel,
-                                    'scratch': scratch})
-    task.run_callbacks('preSCMCheckout', scminfo=scm.get_info(), build_tag=build_tag,
-                       scratch=scratch)
+    scm = allowed_scm(task, url, scratch)
     koji.ensuredir(destdir)
-    srcdir = scm.checkout(destdir, task.session, task.getUploadDir(),
-                          os.path.join(task.workdir, logname))
-    task.run_callbacks('postSCMCheckout', scminfo=scm.get_info(), build_tag=build_tag,
-                       scratch=scratch, srcdir=srcdir)
-    return srcdir
+    return checkout_scm(task, scm, destdir, os.path.join(task.workdir, logname), build_tag,
+                        scratch)
 
 
 # -- the tasks -------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from koji.daemon import SCM  # noqa: E402
 from kojibuilder.build_arch import BaseBuildTask  # noqa: E402
 from kojibuilder.buildroot import BuildRoot  # noqa: E402
 from kojibuilder.images import BuildImageTask, rpm_components  # noqa: E402
+from kojibuilder.scm_checkout import allowed_scm, checkout_scm  # noqa: E402
 
 DESC = """<?xml version="1.0"?>
 <image schemaversion="7.4" name="demo">
@@ -44,7 +45,8 @@ def plugins():
         main = sys.modules['__main__']
         for name, value in (('BaseBuildTask', BaseBuildTask), ('BuildRoot', BuildRoot),
                             ('BuildImageTask', BuildImageTask), ('SCM', SCM),
-                            ('rpm_components', rpm_components)):
+                            ('rpm_components', rpm_components),
+                            ('allowed_scm', allowed_scm), ('checkout_scm', checkout_scm)):
             mp.setattr(main, name, value, raising=False)
         tracker = PluginTracker(path=[BUILDER_PLUGINS], prefix='_test_kiwi_dud__')
         yield tracker.load('kiwi'), tracker.load('dud')
