@@ -128,15 +128,37 @@ def _archive_path(env, build, archive):
     return os.path.join(_paths(env).imagebuild(build), archive['filename'])
 
 
-def test_image_build_two_arches_imports_every_format(env):
-    admin = env['admin']
+@pytest.fixture(scope='module')
+def image_task(env):
+    """oz-img-1.0-3, built once per test process for the tests that need it (the image
+    build test and the indirection tests may run in different processes)."""
     task_id = _image_build(env, '--release', '3', '--disk-size', '12', '--format', 'qcow2',
                            '--format', 'raw-xz', '--format', 'vagrant-libvirt',
                            '--format', 'docker', '--factory-parameter', 'oz_extra', 'yes',
                            '--factory-parameter', 'install_script', 'ignored',
                            '--ova-option', 'vsphere_product=Koji',
                            'oz-img', '1.0', env['target'], TREE, 'x86_64', 'i686')
-    info = _wait_task(env, task_id, timeout=300)
+    _wait_task(env, task_id, timeout=300)
+    return task_id
+
+
+SCRATCH_FORMATS = ['qcow2', 'raw', 'tar-gz', 'liveimg-squashfs', 'vpc', 'rhevm-ova']
+
+
+@pytest.fixture(scope='module')
+def scratch_task(env):
+    """A scratch oz-img-2.0 image build (x86_64), once per test process."""
+    args = sum((['--format', fmt] for fmt in SCRATCH_FORMATS), [])
+    task_id = _image_build(env, '--scratch', *args, 'oz-img', '2.0', env['target'], TREE,
+                           'x86_64')
+    _wait_task(env, task_id, timeout=300)
+    return task_id
+
+
+def test_image_build_two_arches_imports_every_format(env, image_task):
+    admin = env['admin']
+    task_id = image_task
+    info = admin.getTaskInfo(task_id)
     assert info['state'] == koji.TASK_STATES['CLOSED'], _result(env, task_id)
     build = admin.getBuild('oz-img-1.0-3', strict=True)
     assert build['state'] == koji.BUILD_STATES['COMPLETE']
@@ -229,13 +251,11 @@ def test_image_build_two_arches_imports_every_format(env):
     assert rhevm['vsphere_product'] == 'Koji'
 
 
-def test_scratch_image_build(env):
+def test_scratch_image_build(env, scratch_task):
     admin = env['admin']
-    formats = ['qcow2', 'raw', 'tar-gz', 'liveimg-squashfs', 'vpc', 'rhevm-ova']
-    args = sum((['--format', fmt] for fmt in formats), [])
-    task_id = _image_build(env, '--scratch', *args, 'oz-img', '2.0', env['target'], TREE,
-                           'x86_64')
-    info = _wait_task(env, task_id, timeout=300)
+    formats = SCRATCH_FORMATS
+    task_id = scratch_task
+    info = admin.getTaskInfo(task_id)
     assert info['state'] == koji.TASK_STATES['CLOSED'], _result(env, task_id)
     child = _children(admin, task_id)['x86_64']
     scratch = os.path.join(env['hub'].topdir, 'scratch', env['hub'].admin_user,
@@ -261,7 +281,6 @@ def test_scratch_image_build(env):
     result = admin.getTaskResult(child['id'])
     assert result['rpmlist'] == [] and result['logs'] == ['oz-x86_64.log']
     assert admin.getBuild('oz-img-2.0-1') is None
-    env['scratch_image_task'] = child['id']
 
 
 def test_imagefactory_failure_fails_the_build(env):
@@ -291,16 +310,15 @@ def _indirection(env, *args):
                 'x86_64', '--target', env['target'], *args)
 
 
-def test_indirection_scratch_from_task_and_build(env):
+def test_indirection_scratch_from_task_and_build(env, image_task, scratch_task):
     admin = env['admin']
-    if 'scratch_image_task' not in env:
-        pytest.skip('needs test_scratch_image_build')
+    scratch_child = _children(admin, scratch_task)['x86_64']['id']
     template = os.path.join(env['base'], 'indirection.tmpl')
     with open(template, 'w') as fo:
         fo.write('copy the kernel out\n')
     task_id = _indirection(env, '--scratch', '--name', 'oz-indirect', '--version', '1',
                            '--release', '1', '--base-image-task',
-                           str(env['scratch_image_task']), '--utility-image-build',
+                           str(scratch_child), '--utility-image-build',
                            'oz-img-1.0-3', '--indirection-template', template,
                            '--results-loc', 'out/vmlinuz.qcow2')
     info = _wait_task(env, task_id, timeout=300)
@@ -316,7 +334,7 @@ def test_indirection_scratch_from_task_and_build(env):
     assert made['customizations'] == 'copy the kernel out\n'
     # the scratch image, where the work dir's link to the scratch area is
     assert made['base_data'] == os.path.join(
-        _paths(env).work(), _paths(env).taskrelpath(env['scratch_image_task']),
+        _paths(env).work(), _paths(env).taskrelpath(scratch_child),
         'oz-img-2.0-1.x86_64.qcow2')
     build = admin.getBuild('oz-img-1.0-3')
     assert made['utility_data'] == os.path.join(_paths(env).imagebuild(build),
@@ -325,12 +343,12 @@ def test_indirection_scratch_from_task_and_build(env):
     assert 'indirection.tmpl' in admin.listTaskOutput(task_id)
 
 
-def test_indirection_build_from_scm_template(env):
+def test_indirection_build_from_scm_template(env, image_task):
     admin = env['admin']
     commit = git_pom_repo(env['gitroot'], 'indtmpl', '0',
                           files={'indirect.tmpl': 'build the thing\n'})
     url = '%s/indtmpl.git#%s' % (env['git_url'], commit)
-    children = _children(admin, _find_image_task(env, 'oz-img-1.0-3'))
+    children = _children(admin, image_task)
     task_id = _indirection(env, '--name', 'oz-indirect', '--version', '2', '--release', '4',
                            '--base-image-build', 'oz-img-1.0-3', '--utility-image-task',
                            str(children['x86_64']['id']), '--indirection-template',
@@ -351,16 +369,11 @@ def test_indirection_build_from_scm_template(env):
     assert tagged['nvr'] == 'oz-indirect-2-4'
 
 
-def _find_image_task(env, nvr):
-    return env['admin'].getBuild(nvr, strict=True)['task_id']
-
-
-def test_indirection_failures(env):
+def test_indirection_failures(env, image_task):
     admin = env['admin']
     template = os.path.join(env['base'], 'failing.tmpl')
     with open(template, 'w') as fo:
         fo.write('STUB-FAIL\n')
-    image_task = _find_image_task(env, 'oz-img-1.0-3')
     # an input task that is not a createImage
     task_id = _indirection(env, '--scratch', '--name', 'oz-indirect', '--version', '1',
                            '--release', '2', '--base-image-task', str(image_task),

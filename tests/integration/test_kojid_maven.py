@@ -92,7 +92,10 @@ def _tool_calls(env, broot):
         return [json.loads(line) for line in fo]
 
 
-def test_maven_build_imports_deployed_artifacts(env):
+@pytest.fixture(scope='module')
+def maven_task(env):
+    """The org.kojitest-demo-1.4-1 maven build, once per test process (the wrapper RPM
+    test needs it and may run in another process than the maven build test)."""
     admin = env['admin']
     commit = git_pom_repo(env['gitroot'], 'demo', '1.4')
     url = '%s/demo.git#%s' % (env['git_url'], commit)
@@ -100,7 +103,14 @@ def test_maven_build_imports_deployed_artifacts(env):
                                                     'properties': {'skipTests': None,
                                                                    'x': '1'},
                                                     'profiles': ['p1']})
-    info = _wait_task(env, task_id, timeout=240)
+    _wait_task(env, task_id, timeout=240)
+    return task_id
+
+
+def test_maven_build_imports_deployed_artifacts(env, maven_task):
+    admin = env['admin']
+    task_id = maven_task
+    info = admin.getTaskInfo(task_id)
     assert info['state'] == koji.TASK_STATES['CLOSED'], _result(env, task_id)
     children = {c['method']: c for c in admin.getTaskChildren(task_id)}
     assert set(children) == {'buildMaven', 'tagBuild'}
@@ -136,11 +146,10 @@ def test_scratch_maven_build_lands_in_the_scratch_area(env):
     assert os.path.isfile(os.path.join(scratch, 'scr-1-scm-sources.zip'))
 
 
-def test_wrapper_rpm_for_the_maven_build(env):
+def test_wrapper_rpm_for_the_maven_build(env, maven_task):
     admin = env['admin']
-    build = admin.getBuild('org.kojitest-demo-1.4-1')
-    if build is None:
-        pytest.skip('needs the maven build of test_maven_build_imports_deployed_artifacts')
+    assert admin.getTaskInfo(maven_task)['state'] == koji.TASK_STATES['CLOSED']
+    build = admin.getBuild('org.kojitest-demo-1.4-1', strict=True)
     commit = git_pom_repo(env['gitroot'], 'wrapspec', '0',
                           files={'wrap.spec.tmpl': SPEC_TMPL})
     url = '%s/wrapspec.git#%s' % (env['git_url'], commit)
