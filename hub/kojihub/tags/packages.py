@@ -274,7 +274,7 @@ def _page_package_list(page, tag_id, user_id, pkg_id, event, with_owners, with_b
     sort, slice and count them as list_packages would."""
     query = _package_list_query(None if tag_id is None else [tag_id], pkg_id, user_id, event,
                                 with_owners, not with_blocked, ordered=False)
-    names = [alias for _, alias in query._sorted_columns()]
+    names = list(query._fields())
     order = page.order_by(_ENTRY_KINDS, _ENTRY_ORDER, names)
     if order is None:
         return None
